@@ -39,6 +39,7 @@ INPUT_MESSAGES = {
     "missing": "Trường này là bắt buộc.",
     "extra_forbidden": "Trường này không được phép.",
     "string_type": "Phải là chuỗi ký tự.",
+    "string_too_long": "Tối đa {max_length} ký tự.",
     "int_type": "Phải là số nguyên.",
     "int_parsing": "Phải là số nguyên.",
     "int_from_float": "Phải là số nguyên.",
@@ -72,8 +73,7 @@ class LocalSwagger(DocsBase):
             return escape(reverse(f"{api.urls_namespace}:docs_asset", kwargs={"name": name}))
 
         settings = json.dumps(
-            {"url": self.get_openapi_url(api, kwargs), "layout": "BaseLayout",
-             "deepLinking": True}
+            {"url": self.get_openapi_url(api, kwargs), "layout": "BaseLayout", "deepLinking": True}
         ).replace("<", "\\u003c")
         html = f"""<!DOCTYPE html>
 <html lang="vi">

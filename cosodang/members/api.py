@@ -23,8 +23,15 @@ router = Router(tags=["Đảng viên"])
 
 # Model fields that accept no null: an explicit null is refused at input, not at the database.
 NULLABLE_FIELDS = frozenset(
-    {"national_id", "card_number", "card_issue_date", "first_decision_date", "ceremony_date",
-     "official_date", "status_date"}
+    {
+        "national_id",
+        "card_number",
+        "card_issue_date",
+        "first_decision_date",
+        "ceremony_date",
+        "official_date",
+        "status_date",
+    }
 )
 NON_NULL_FIELDS = tuple(f for f in services.EDITABLE_FIELDS if f not in NULLABLE_FIELDS)
 
@@ -195,10 +202,18 @@ class MemberQuery(Schema):
 
 def _list_item(m: Member) -> dict[str, Any]:
     return {
-        "id": m.pk, "full_name": m.full_name, "sex": m.sex, "birth_date": m.birth_date,
-        "status": m.status, "status_label": m.status_label, "rank": m.rank,
-        "police_position": m.police_position, "decision_date": m.decision_date,
-        "official_date": m.official_date, "org_id": m.org_id, "org_name": m.org.name,
+        "id": m.pk,
+        "full_name": m.full_name,
+        "sex": m.sex,
+        "birth_date": m.birth_date,
+        "status": m.status,
+        "status_label": m.status_label,
+        "rank": m.rank,
+        "police_position": m.police_position,
+        "decision_date": m.decision_date,
+        "official_date": m.official_date,
+        "org_id": m.org_id,
+        "org_name": m.org.name,
     }
 
 
@@ -222,8 +237,9 @@ def _detail(request: HttpRequest, member: Member) -> dict[str, Any]:
         "party_age_years": facts.party_age.years,
         "expected_official_date": facts.expected_official,
         "next_badge": (
-            {"years": badge.years, "due_date": badge.due_date,
-             "earliest_date": badge.earliest_date} if badge else None
+            {"years": badge.years, "due_date": badge.due_date, "earliest_date": badge.earliest_date}
+            if badge
+            else None
         ),
     }
 
@@ -261,6 +277,11 @@ def update_member(request: HttpRequest, member_id: int, payload: MemberPatchIn) 
     org = None
     if payload.org_id is not None:
         org = org_selectors.get_org(request.user, payload.org_id, Action.EDIT_MEMBER)
-    services.update_member(actor=request.user, member=member, data=payload.service_data(),
-                           org=org, effective=payload.effective)
+    services.update_member(
+        actor=request.user,
+        member=member,
+        data=payload.service_data(),
+        org=org,
+        effective=payload.effective,
+    )
     return _detail(request, selectors.get_member(request.user, member_id))

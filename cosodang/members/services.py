@@ -163,13 +163,15 @@ def update_member(
                     field="status",
                 )
     _derive(member)
+    changes = audit.diff(before, audit.snapshot(member))
+    changes.pop("updated_at", None)
+    if not changes:
+        return member  # nothing changed: no write, no audit event
     member.save()
     if moved:
         when = effective or timezone.localdate()
         OrgMembership.objects.filter(member=member, end__isnull=True).update(end=when)
         OrgMembership.objects.create(member=member, org=member.org, start=when)
-    changes = audit.diff(before, audit.snapshot(member))
-    changes.pop("updated_at", None)
     audit.record(
         actor=actor,
         action="members.update_member",

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
-from cosodang.core.access import Action, visible_to
-from cosodang.core.vn import fold
+from cosodang.core.access import Action
 
 from . import selectors, services
 from .models import PartyOrg
@@ -105,19 +104,15 @@ class OrgRenameIn(Schema):
 
 
 def _filtered(request: HttpRequest, filters: OrgQuery) -> QuerySet[PartyOrg]:
-    # TODO(selectors): belongs in orgs.selectors as list_orgs(actor, filters); scoped here
-    # through access.visible_to until that selector exists.
-    qs = visible_to(request.user, PartyOrg.objects.all(), Action.VIEW_ORG)
-    if not filters.include_closed:
-        qs = qs.filter(effective_to__isnull=True)
-    if filters.parent is not None:
-        qs = qs.filter(parent_id=filters.parent)
-    if filters.type is not None:
-        qs = qs.filter(org_type=filters.type.value)
-    text = filters.q.strip()
-    if text:
-        qs = qs.filter(Q(name_folded__contains=fold(text)) | Q(code__icontains=text))
-    return qs.order_by("path")
+    return selectors.list_orgs(
+        request.user,
+        selectors.OrgFilters(
+            q=filters.q,
+            parent=filters.parent,
+            org_type=filters.type.value if filters.type is not None else "",
+            include_closed=filters.include_closed,
+        ),
+    )
 
 
 def _detail(org: PartyOrg) -> dict[str, object]:

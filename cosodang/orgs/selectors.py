@@ -176,6 +176,31 @@ def list_children(actor: Any, org: PartyOrg, *, include_closed: bool = False) ->
     return build_nodes(list(qs.order_by("name")))
 
 
+@dataclass(frozen=True)
+class OrgFilters:
+    """Filters of the organisation list (API and pages)."""
+
+    q: str = ""
+    parent: int | None = None
+    org_type: str = ""
+    include_closed: bool = False
+
+
+def list_orgs(actor: Any, filters: OrgFilters) -> QuerySet[PartyOrg]:
+    """Return the organisations the actor may see, filtered, in tree order."""
+    qs = visible_to(actor, PartyOrg.objects.all(), Action.VIEW_ORG)
+    if not filters.include_closed:
+        qs = qs.filter(effective_to__isnull=True)
+    if filters.parent is not None:
+        qs = qs.filter(parent_id=filters.parent)
+    if filters.org_type:
+        qs = qs.filter(org_type=filters.org_type)
+    text = filters.q.strip()
+    if text:
+        qs = qs.filter(Q(name_folded__contains=fold(text)) | Q(code__icontains=text))
+    return qs.order_by("path")
+
+
 def search_orgs(actor: Any, q: str, limit: int = 20) -> list[PartyOrg]:
     """Find organisations by name (accents ignored) or code."""
     folded = fold(q)

@@ -31,7 +31,10 @@ def path_segment(pk: int) -> str:
 
 
 def _check_parent(org_type: str, parent: PartyOrg | None) -> None:
-    child = rules.OrgType(org_type)
+    try:
+        child = rules.OrgType(org_type)
+    except ValueError as exc:
+        raise ValidationError({"org_type": ["Loại tổ chức không hợp lệ."]}) from exc
     parent_type = rules.OrgType(parent.org_type) if parent else None
     if parent is not None and not parent.is_active:
         raise RuleViolation("Tổ chức cấp trên đã giải thể hoặc sáp nhập.", field="parent")

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from cosodang.accounts.models import ApiToken
 from cosodang.accounts.services import create_api_token, revoke_api_token
-from cosodang.core.testing import PASSWORD, World
+from cosodang.core.testing import World
 
 URL = "/api/v1/orgs/"
 
@@ -66,7 +66,7 @@ def test_token_of_inactive_user_is_401(world: World) -> None:
 
 def test_session_login_does_not_open_the_api(world: World) -> None:
     client = Client()
-    assert client.login(username="staff_a", password=PASSWORD)
+    client.force_login(world.staff_a)
     assert client.get(URL).status_code == 401
 
 
@@ -124,8 +124,12 @@ def test_openapi_document_lists_the_paths(db: None) -> None:
     r = Client().get("/api/v1/openapi.json")
     assert r.status_code == 200
     spec = r.json()
-    assert {"/api/v1/orgs/", "/api/v1/orgs/{org_id}", "/api/v1/members/",
-            "/api/v1/members/{member_id}"} <= set(spec["paths"])
+    assert {
+        "/api/v1/orgs/",
+        "/api/v1/orgs/{org_id}",
+        "/api/v1/members/",
+        "/api/v1/members/{member_id}",
+    } <= set(spec["paths"])
     assert spec["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
     assert not any("docs/assets" in path for path in spec["paths"])
 

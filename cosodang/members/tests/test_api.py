@@ -33,12 +33,14 @@ class ApiClient:
         return self.client.get(path, params, **self.auth)
 
     def post(self, path: str, body: dict[str, Any]) -> Any:
-        return self.client.post(path, json.dumps(body), content_type="application/json",
-                                **self.auth)
+        return self.client.post(
+            path, json.dumps(body), content_type="application/json", **self.auth
+        )
 
     def patch(self, path: str, body: dict[str, Any]) -> Any:
-        return self.client.patch(path, json.dumps(body), content_type="application/json",
-                                 **self.auth)
+        return self.client.patch(
+            path, json.dumps(body), content_type="application/json", **self.auth
+        )
 
 
 @pytest.fixture
@@ -51,10 +53,18 @@ def names(response: Any) -> list[str]:
 
 
 def new_member(org_id: int, **extra: Any) -> dict[str, Any]:
-    return {"org_id": org_id, "full_name": "Đặng  Thu Trang", "sex": "F",
-            "birth_date": "1990-02-03", "decision_date": "2015-05-19",
-            "ceremony_date": "2015-06-01", "official_date": "2016-06-01", "status": "official",
-            "national_id": "001190000123", **extra}
+    return {
+        "org_id": org_id,
+        "full_name": "Đặng  Thu Trang",
+        "sex": "F",
+        "birth_date": "1990-02-03",
+        "decision_date": "2015-05-19",
+        "ceremony_date": "2015-06-01",
+        "official_date": "2016-06-01",
+        "status": "official",
+        "national_id": "001190000123",
+        **extra,
+    }
 
 
 # --- list -----------------------------------------------------------------------------------
@@ -80,9 +90,7 @@ def test_member_lists_only_their_own_record(as_: Callable[[str], ApiClient]) -> 
     assert names(r) == ["Hoàng Thị Lan"]
 
 
-def test_list_items_carry_the_organisation(
-    as_: Callable[[str], ApiClient], world: World
-) -> None:
+def test_list_items_carry_the_organisation(as_: Callable[[str], ApiClient], world: World) -> None:
     item = as_("staff_a").get(BASE, q="nguyen thi ha").json()["items"][0]
     assert item["org_id"] == world.cell_a.pk
     assert item["org_name"] == "Chi bộ Đội 1"
@@ -242,16 +250,16 @@ def test_create_with_13_digit_national_id_is_422_and_writes_nothing(
     assert r.status_code == 422
     errors = r.json()["detail"]
     assert {tuple(e["loc"]) for e in errors} == {("national_id",)}
-    assert any("12" in e["msg"] and ("chữ số" in e["msg"] or "ký tự" in e["msg"])
-               for e in errors)
+    assert any("12" in e["msg"] and ("chữ số" in e["msg"] or "ký tự" in e["msg"]) for e in errors)
     assert (Member.objects.count(), AuditEvent.objects.count()) == (members, events)
 
 
 def test_create_reports_every_field_in_vietnamese(
     as_: Callable[[str], ApiClient], world: World
 ) -> None:
-    r = as_("staff_a").post(BASE, new_member(world.cell_a.pk, ceremony_date="2015-01-01",
-                                             email="khong-phai-email"))
+    r = as_("staff_a").post(
+        BASE, new_member(world.cell_a.pk, ceremony_date="2015-01-01", email="khong-phai-email")
+    )
     assert r.status_code == 422
     locs = {e["loc"][0]: e["msg"] for e in r.json()["detail"]}
     assert locs["ceremony_date"] == "Ngày lễ kết nạp không được trước ngày quyết định kết nạp"
@@ -332,14 +340,16 @@ def test_patch_moves_a_member_to_another_cell(
     as_: Callable[[str], ApiClient], world: World
 ) -> None:
     cell_2 = make_org("Chi bộ Đội 2", OrgType.CELL, world.branch_a)
-    r = as_("staff_a").patch(f"{BASE}{world.member_a.pk}",
-                             {"org_id": cell_2.pk, "effective": "2025-09-01"})
+    r = as_("staff_a").patch(
+        f"{BASE}{world.member_a.pk}", {"org_id": cell_2.pk, "effective": "2025-09-01"}
+    )
     assert r.status_code == 200
     assert r.json()["org_id"] == cell_2.pk
     world.member_a.refresh_from_db()
     assert world.member_a.org_path == cell_2.path
-    assert OrgMembership.objects.filter(member=world.member_a, org=cell_2,
-                                        start="2025-09-01").exists()
+    assert OrgMembership.objects.filter(
+        member=world.member_a, org=cell_2, start="2025-09-01"
+    ).exists()
 
 
 def test_patch_into_a_cell_outside_scope_is_404(

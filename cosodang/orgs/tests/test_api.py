@@ -31,12 +31,14 @@ class ApiClient:
         return self.client.get(path, params, **self.auth)
 
     def post(self, path: str, body: dict[str, Any]) -> Any:
-        return self.client.post(path, json.dumps(body), content_type="application/json",
-                                **self.auth)
+        return self.client.post(
+            path, json.dumps(body), content_type="application/json", **self.auth
+        )
 
     def patch(self, path: str, body: dict[str, Any]) -> Any:
-        return self.client.patch(path, json.dumps(body), content_type="application/json",
-                                 **self.auth)
+        return self.client.patch(
+            path, json.dumps(body), content_type="application/json", **self.auth
+        )
 
 
 @pytest.fixture
@@ -71,9 +73,15 @@ def test_list_items_have_the_documented_fields(
 ) -> None:
     item = as_("staff_a").get(BASE, q="HN-PC02-D1").json()["items"][0]
     assert item == {
-        "id": world.cell_a.pk, "code": "HN-PC02-D1", "name": "Chi bộ Đội 1",
-        "org_type": "cell", "parent_id": world.branch_a.pk, "path": world.cell_a.path,
-        "depth": 3, "effective_from": "2020-01-01", "effective_to": None,
+        "id": world.cell_a.pk,
+        "code": "HN-PC02-D1",
+        "name": "Chi bộ Đội 1",
+        "org_type": "cell",
+        "parent_id": world.branch_a.pk,
+        "path": world.cell_a.path,
+        "depth": 3,
+        "effective_from": "2020-01-01",
+        "effective_to": None,
     }
 
 
@@ -89,9 +97,7 @@ def test_search_stays_in_scope(as_: Callable[[str], ApiClient]) -> None:
     assert as_("staff_a").get(BASE, q="can tho").json()["count"] == 0
 
 
-def test_parent_filter_lists_direct_children(
-    as_: Callable[[str], ApiClient], world: World
-) -> None:
+def test_parent_filter_lists_direct_children(as_: Callable[[str], ApiClient], world: World) -> None:
     assert codes(as_("staff_a").get(BASE, parent=world.province_a.pk)) == ["HN-PC02"]
 
 
@@ -178,8 +184,14 @@ def test_member_sees_own_cell_but_not_its_parent(
 
 
 def new_cell(parent: PartyOrg, **extra: Any) -> dict[str, Any]:
-    return {"code": "HN-PC02-D9", "name": "Chi bộ  Đội 9", "org_type": "cell",
-            "parent_id": parent.pk, "effective_from": "2025-07-01", **extra}
+    return {
+        "code": "HN-PC02-D9",
+        "name": "Chi bộ  Đội 9",
+        "org_type": "cell",
+        "parent_id": parent.pk,
+        "effective_from": "2025-07-01",
+        **extra,
+    }
 
 
 def test_staff_creates_a_sub_organisation(as_: Callable[[str], ApiClient], world: World) -> None:
@@ -230,13 +242,12 @@ def test_create_refuses_unknown_fields(as_: Callable[[str], ApiClient], world: W
 # --- rename ---------------------------------------------------------------------------------
 
 
-def test_staff_renames_with_a_dated_history(
-    as_: Callable[[str], ApiClient], world: World
-) -> None:
+def test_staff_renames_with_a_dated_history(as_: Callable[[str], ApiClient], world: World) -> None:
     api = as_("staff_a")
     before = AuditEvent.objects.count()
-    r = api.patch(f"{BASE}{world.cell_a.pk}",
-                  {"name": "Chi bộ Đội 1 (mới)", "effective": "2025-01-01"})
+    r = api.patch(
+        f"{BASE}{world.cell_a.pk}", {"name": "Chi bộ Đội 1 (mới)", "effective": "2025-01-01"}
+    )
     assert r.status_code == 200
     assert r.json()["name"] == "Chi bộ Đội 1 (mới)"
     event = OrgEvent.objects.get(org=world.cell_a, kind=OrgEventKind.RENAMED)
@@ -245,16 +256,18 @@ def test_staff_renames_with_a_dated_history(
 
 
 def test_rename_outside_scope_is_404(as_: Callable[[str], ApiClient], world: World) -> None:
-    r = as_("staff_b").patch(f"{BASE}{world.cell_a.pk}",
-                             {"name": "Chiếm quyền", "effective": "2025-01-01"})
+    r = as_("staff_b").patch(
+        f"{BASE}{world.cell_a.pk}", {"name": "Chiếm quyền", "effective": "2025-01-01"}
+    )
     assert r.status_code == 404
     world.cell_a.refresh_from_db()
     assert world.cell_a.name == "Chi bộ Đội 1"
 
 
 def test_rename_needs_manage_rights(as_: Callable[[str], ApiClient], world: World) -> None:
-    r = as_("secretary_a").patch(f"{BASE}{world.cell_a.pk}",
-                                 {"name": "Tên khác", "effective": "2025-01-01"})
+    r = as_("secretary_a").patch(
+        f"{BASE}{world.cell_a.pk}", {"name": "Tên khác", "effective": "2025-01-01"}
+    )
     assert r.status_code == 404
 
 
@@ -267,6 +280,7 @@ def test_rename_to_blank_is_422(as_: Callable[[str], ApiClient], world: World) -
 def test_rename_accepts_only_name_date_and_decision(
     as_: Callable[[str], ApiClient], world: World
 ) -> None:
-    r = as_("staff_a").patch(f"{BASE}{world.cell_a.pk}",
-                             {"name": "X", "effective": "2025-01-01", "parent_id": 1})
+    r = as_("staff_a").patch(
+        f"{BASE}{world.cell_a.pk}", {"name": "X", "effective": "2025-01-01", "parent_id": 1}
+    )
     assert r.status_code == 422

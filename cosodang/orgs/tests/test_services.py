@@ -28,27 +28,43 @@ def messages_of(exc: pytest.ExceptionInfo[ValidationError]) -> str:
 
 
 def test_create_puts_the_new_org_under_its_parent_path(world: World) -> None:
-    org = services.create_org(actor=world.staff_a, code="HN-PC02-D2", name="Chi bộ Đội 2",
-                              org_type=OrgType.CELL, parent=world.branch_a, effective_from=DAY)
+    org = services.create_org(
+        actor=world.staff_a,
+        code="HN-PC02-D2",
+        name="Chi bộ Đội 2",
+        org_type=OrgType.CELL,
+        parent=world.branch_a,
+        effective_from=DAY,
+    )
     assert org.path.startswith(world.branch_a.path)
     assert org.depth == world.branch_a.depth + 1
 
 
 def test_create_records_a_founding_event(world: World) -> None:
-    org = services.create_org(actor=world.staff_a, code="HN-PC02-D2", name="Chi bộ Đội 2",
-                              org_type=OrgType.CELL, parent=world.branch_a, effective_from=DAY,
-                              decision_ref="12-QĐ/ĐU")
+    org = services.create_org(
+        actor=world.staff_a,
+        code="HN-PC02-D2",
+        name="Chi bộ Đội 2",
+        org_type=OrgType.CELL,
+        parent=world.branch_a,
+        effective_from=DAY,
+        decision_ref="12-QĐ/ĐU",
+    )
     event = org.events.get()
-    assert (event.kind, event.date, event.decision_ref) == (OrgEventKind.CREATED, DAY,
-                                                            "12-QĐ/ĐU")
+    assert (event.kind, event.date, event.decision_ref) == (OrgEventKind.CREATED, DAY, "12-QĐ/ĐU")
 
 
 def test_create_under_a_wrong_parent_type_is_refused_naming_the_rule(world: World) -> None:
     # A "chi bộ trực thuộc" sits under a grassroots branch, never directly under a province.
     with pytest.raises(ValidationError) as exc:
-        services.create_org(actor=world.staff_a, code="HN-X", name="Chi bộ lạc chỗ",
-                            org_type=OrgType.CELL, parent=world.province_a,
-                            effective_from=DAY)
+        services.create_org(
+            actor=world.staff_a,
+            code="HN-X",
+            name="Chi bộ lạc chỗ",
+            org_type=OrgType.CELL,
+            parent=world.province_a,
+            effective_from=DAY,
+        )
     text = messages_of(exc)
     assert "Chi bộ trực thuộc không thể trực thuộc Đảng bộ cấp tỉnh" in text
     assert "Điều lệ Đảng, Điều 10 và 21" in text
@@ -58,18 +74,28 @@ def test_create_under_a_wrong_parent_type_is_reported_on_the_parent_field(
     world: World,
 ) -> None:
     with pytest.raises(ValidationError) as exc:
-        services.create_org(actor=world.staff_a, code="HN-X", name="Chi bộ lạc chỗ",
-                            org_type=OrgType.CELL, parent=world.province_a,
-                            effective_from=DAY)
+        services.create_org(
+            actor=world.staff_a,
+            code="HN-X",
+            name="Chi bộ lạc chỗ",
+            org_type=OrgType.CELL,
+            parent=world.province_a,
+            effective_from=DAY,
+        )
     assert "parent" in exc.value.message_dict
 
 
 def test_create_under_a_wrong_parent_type_saves_nothing(world: World) -> None:
     before = (PartyOrg.objects.count(), OrgEvent.objects.count(), AuditEvent.objects.count())
     with pytest.raises(ValidationError):
-        services.create_org(actor=world.staff_a, code="HN-X", name="Chi bộ lạc chỗ",
-                            org_type=OrgType.CELL, parent=world.province_a,
-                            effective_from=DAY)
+        services.create_org(
+            actor=world.staff_a,
+            code="HN-X",
+            name="Chi bộ lạc chỗ",
+            org_type=OrgType.CELL,
+            parent=world.province_a,
+            effective_from=DAY,
+        )
     after = (PartyOrg.objects.count(), OrgEvent.objects.count(), AuditEvent.objects.count())
     assert after == before
 
@@ -79,15 +105,27 @@ def test_create_under_a_dissolved_parent_is_refused(world: World) -> None:
     services.dissolve_org(actor=world.staff_a, org=branch, effective=DAY)
     branch.refresh_from_db()
     with pytest.raises(ValidationError) as exc:
-        services.create_org(actor=world.staff_a, code="HN-Y", name="Chi bộ mới",
-                            org_type=OrgType.CELL, parent=branch, effective_from=DAY)
+        services.create_org(
+            actor=world.staff_a,
+            code="HN-Y",
+            name="Chi bộ mới",
+            org_type=OrgType.CELL,
+            parent=branch,
+            effective_from=DAY,
+        )
     assert "đã giải thể" in messages_of(exc)
 
 
 def test_create_with_a_duplicate_code_is_refused(world: World) -> None:
     with pytest.raises(ValidationError) as exc:
-        services.create_org(actor=world.staff_a, code=world.cell_a.code, name="Chi bộ trùng mã",
-                            org_type=OrgType.CELL, parent=world.branch_a, effective_from=DAY)
+        services.create_org(
+            actor=world.staff_a,
+            code=world.cell_a.code,
+            name="Chi bộ trùng mã",
+            org_type=OrgType.CELL,
+            parent=world.branch_a,
+            effective_from=DAY,
+        )
     assert "code" in exc.value.message_dict
 
 
@@ -95,19 +133,31 @@ def test_create_with_a_duplicate_code_is_refused(world: World) -> None:
 
 
 def test_rename_changes_the_name_and_its_folded_form(world: World) -> None:
-    services.rename_org(actor=world.staff_a, org=world.cell_a, name="Chi bộ Đội Trinh sát",
-                        effective=DAY)
+    services.rename_org(
+        actor=world.staff_a, org=world.cell_a, name="Chi bộ Đội Trinh sát", effective=DAY
+    )
     world.cell_a.refresh_from_db()
-    assert (world.cell_a.name, world.cell_a.name_folded) == ("Chi bộ Đội Trinh sát",
-                                                            "chi bo doi trinh sat")
+    assert (world.cell_a.name, world.cell_a.name_folded) == (
+        "Chi bộ Đội Trinh sát",
+        "chi bo doi trinh sat",
+    )
 
 
 def test_rename_keeps_an_org_event_with_the_old_and_new_name(world: World) -> None:
-    services.rename_org(actor=world.staff_a, org=world.cell_a, name="Chi bộ Đội Trinh sát",
-                        effective=DAY, decision_ref="45-QĐ/ĐU")
+    services.rename_org(
+        actor=world.staff_a,
+        org=world.cell_a,
+        name="Chi bộ Đội Trinh sát",
+        effective=DAY,
+        decision_ref="45-QĐ/ĐU",
+    )
     event = world.cell_a.events.get(kind=OrgEventKind.RENAMED)
     assert (event.old_value, event.new_value, event.date, event.decision_ref) == (
-        "Chi bộ Đội 1", "Chi bộ Đội Trinh sát", DAY, "45-QĐ/ĐU")
+        "Chi bộ Đội 1",
+        "Chi bộ Đội Trinh sát",
+        DAY,
+        "45-QĐ/ĐU",
+    )
 
 
 def test_rename_to_a_blank_name_is_refused(world: World) -> None:
@@ -120,8 +170,9 @@ def test_rename_to_a_blank_name_is_refused(world: World) -> None:
 
 
 def test_move_rewrites_the_path_of_the_moved_org(world: World) -> None:
-    services.move_org(actor=world.staff_a, org=world.branch_a, new_parent=world.province_b,
-                      effective=DAY)
+    services.move_org(
+        actor=world.staff_a, org=world.branch_a, new_parent=world.province_b, effective=DAY
+    )
     world.branch_a.refresh_from_db()
     assert world.branch_a.path.startswith(world.province_b.path)
     assert world.branch_a.parent_id == world.province_b.pk
@@ -129,30 +180,32 @@ def test_move_rewrites_the_path_of_the_moved_org(world: World) -> None:
 
 def test_move_rewrites_the_paths_of_the_whole_subtree(world: World) -> None:
     group = make_org("Tổ đảng 1", OrgType.GROUP, world.cell_a)
-    services.move_org(actor=world.staff_a, org=world.branch_a, new_parent=world.province_b,
-                      effective=DAY)
+    services.move_org(
+        actor=world.staff_a, org=world.branch_a, new_parent=world.province_b, effective=DAY
+    )
     branch = PartyOrg.objects.get(pk=world.branch_a.pk)
     cell = PartyOrg.objects.get(pk=world.cell_a.pk)
     group.refresh_from_db()
-    assert cell.path == branch.path + world.cell_a.path[len(world.branch_a.path):]
+    assert cell.path == branch.path + world.cell_a.path[len(world.branch_a.path) :]
     assert group.path.startswith(cell.path)
     assert not PartyOrg.objects.filter(path__startswith=world.branch_a.path).exists()
 
 
 def test_move_updates_the_depth_of_the_subtree(world: World) -> None:
-    branch_c = make_org("Đảng bộ Phòng Cảnh sát kinh tế", OrgType.GRASSROOTS_BRANCH,
-                        world.province_b)
+    branch_c = make_org(
+        "Đảng bộ Phòng Cảnh sát kinh tế", OrgType.GRASSROOTS_BRANCH, world.province_b
+    )
     # A grassroots branch directly under the central root moves one level up.
-    services.move_org(actor=world.admin, org=world.branch_a, new_parent=world.root,
-                      effective=DAY)
+    services.move_org(actor=world.admin, org=world.branch_a, new_parent=world.root, effective=DAY)
     cell = PartyOrg.objects.get(pk=world.cell_a.pk)
     assert cell.depth == world.root.depth + 2
     assert branch_c.depth == world.province_b.depth + 1
 
 
 def test_move_rewrites_the_org_path_of_members_in_the_subtree(world: World) -> None:
-    services.move_org(actor=world.staff_a, org=world.branch_a, new_parent=world.province_b,
-                      effective=DAY)
+    services.move_org(
+        actor=world.staff_a, org=world.branch_a, new_parent=world.province_b, effective=DAY
+    )
     cell = PartyOrg.objects.get(pk=world.cell_a.pk)
     paths = set(Member.objects.filter(org=cell).values_list("org_path", flat=True))
     assert paths == {cell.path}
@@ -160,38 +213,43 @@ def test_move_rewrites_the_org_path_of_members_in_the_subtree(world: World) -> N
 
 def test_move_leaves_members_outside_the_subtree_alone(world: World) -> None:
     before = Member.objects.get(pk=world.member_b.pk).org_path
-    services.move_org(actor=world.staff_a, org=world.branch_a, new_parent=world.province_b,
-                      effective=DAY)
+    services.move_org(
+        actor=world.staff_a, org=world.branch_a, new_parent=world.province_b, effective=DAY
+    )
     assert Member.objects.get(pk=world.member_b.pk).org_path == before
 
 
 def test_move_records_the_old_and_new_superior(world: World) -> None:
-    services.move_org(actor=world.staff_a, org=world.branch_a, new_parent=world.province_b,
-                      effective=DAY)
+    services.move_org(
+        actor=world.staff_a, org=world.branch_a, new_parent=world.province_b, effective=DAY
+    )
     event = world.branch_a.events.get(kind=OrgEventKind.MOVED)
     assert (event.old_value, event.new_value) == (world.province_a.name, world.province_b.name)
 
 
 def test_moving_an_org_into_its_own_subtree_is_refused(world: World) -> None:
     with pytest.raises(ValidationError) as exc:
-        services.move_org(actor=world.staff_a, org=world.branch_a, new_parent=world.cell_a,
-                          effective=DAY)
+        services.move_org(
+            actor=world.staff_a, org=world.branch_a, new_parent=world.cell_a, effective=DAY
+        )
     assert "cây con" in messages_of(exc)
 
 
 def test_moving_an_org_into_its_own_subtree_changes_no_path(world: World) -> None:
     before = dict(PartyOrg.objects.values_list("pk", "path"))
     with pytest.raises(ValidationError):
-        services.move_org(actor=world.staff_a, org=world.branch_a, new_parent=world.cell_a,
-                          effective=DAY)
+        services.move_org(
+            actor=world.staff_a, org=world.branch_a, new_parent=world.cell_a, effective=DAY
+        )
     assert dict(PartyOrg.objects.values_list("pk", "path")) == before
 
 
 def test_moving_an_org_under_a_wrong_parent_type_is_refused(world: World) -> None:
     # A cell cannot sit directly under a province.
     with pytest.raises(ValidationError) as exc:
-        services.move_org(actor=world.staff_a, org=world.cell_a, new_parent=world.province_b,
-                          effective=DAY)
+        services.move_org(
+            actor=world.staff_a, org=world.cell_a, new_parent=world.province_b, effective=DAY
+        )
     assert "Điều lệ Đảng, Điều 10 và 21" in messages_of(exc)
 
 
@@ -229,9 +287,7 @@ def test_merge_opens_a_new_org_membership_in_the_target(world: World, source: Pa
     assert [(m.start, m.end) for m in new] == [(DAY, None), (DAY, None)]
 
 
-def test_merge_moves_the_sub_organisations_to_the_target(
-    world: World, source: PartyOrg
-) -> None:
+def test_merge_moves_the_sub_organisations_to_the_target(world: World, source: PartyOrg) -> None:
     services.merge_orgs(actor=world.staff_a, source=source, target=world.cell_a, effective=DAY)
     group = PartyOrg.objects.get(name="Tổ đảng Đội 2")
     assert group.parent_id == world.cell_a.pk
@@ -259,14 +315,16 @@ def test_merge_records_a_merged_event_on_the_source(world: World, source: PartyO
 
 def test_merging_an_org_into_itself_is_refused(world: World) -> None:
     with pytest.raises(ValidationError):
-        services.merge_orgs(actor=world.staff_a, source=world.cell_a, target=world.cell_a,
-                            effective=DAY)
+        services.merge_orgs(
+            actor=world.staff_a, source=world.cell_a, target=world.cell_a, effective=DAY
+        )
 
 
 def test_merging_an_org_into_its_own_subtree_is_refused(world: World) -> None:
     with pytest.raises(ValidationError) as exc:
-        services.merge_orgs(actor=world.staff_a, source=world.branch_a, target=world.cell_a,
-                            effective=DAY)
+        services.merge_orgs(
+            actor=world.staff_a, source=world.branch_a, target=world.cell_a, effective=DAY
+        )
     assert "cây con" in messages_of(exc)
 
 

@@ -22,7 +22,9 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"Không tìm thấy người dùng «{username}».")
         if not user.is_active:
-            raise CommandError(f"Người dùng «{username}» đã bị khóa; mã truy cập sẽ không dùng được.")
+            raise CommandError(
+                f"Người dùng «{username}» đã bị khóa; mã truy cập sẽ không dùng được."
+            )
         # Run from the server console: the audit event names no user actor ("system").
         token, secret = create_api_token(actor=None, user=user, name=options["name"])
         self.stdout.write(
