@@ -29,7 +29,7 @@ run: install
 	COSODANG_DEMO=1 DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
 
 test: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -q
 
 check: install
 	$(VENV)/bin/ruff check .

@@ -14,8 +14,6 @@ def apply_errors(
             name = field_map.get(field, field)
             target = name if name in form.fields else None
             for message in errors:
-                if target is None and field not in ("__all__", ""):
-                    message = f"{field}: {message}"
                 form.add_error(target, message)
     else:
         for message in exc.messages:

@@ -170,6 +170,11 @@ def update_member(
     member.save()
     if moved:
         when = effective or timezone.localdate()
+        current = OrgMembership.objects.filter(member=member, end__isnull=True).first()
+        if current is not None and when < current.start:
+            raise ValidationError(
+                {"effective": ["Ngày chuyển sinh hoạt trước ngày bắt đầu sinh hoạt ở chi bộ cũ."]}
+            )
         OrgMembership.objects.filter(member=member, end__isnull=True).update(end=when)
         OrgMembership.objects.create(member=member, org=member.org, start=when)
     audit.record(

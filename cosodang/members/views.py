@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.vary import vary_on_headers
 
 from cosodang.core.access import Action, can, can_anywhere, may_see_identifiers
 from cosodang.core.forms import apply_errors
@@ -33,6 +34,7 @@ def _filters(request: HttpRequest) -> selectors.MemberFilters:
 
 
 @login_required
+@vary_on_headers("HX-Request", "HX-Target")
 def member_list(request: HttpRequest) -> HttpResponse:
     """List and search members in scope; htmx requests get only the results block."""
     filters = _filters(request)

@@ -58,17 +58,19 @@ def list_roots(actor: Any) -> QuerySet[PartyOrg]:
     return visible  # a plain member: their own cell only
 
 
-def _counts_by_prefix(prefix: str, prefix_len: int) -> dict[str, Counts]:
-    """Count members under `prefix`, grouped by the first `prefix_len` characters of the path."""
+def _subtree_counts(paths: list[str]) -> dict[str, Counts]:
+    """Count members under each of `paths` (all the same length) in one grouped query."""
     from cosodang.members.models import OFFICIAL_STATUSES
     from cosodang.members.rules import MemberStatus
 
+    length = len(paths[0])
+    under = Q()
+    for p in paths:
+        under |= Q(org_path__startswith=p)
     rows = (
         _member_model()
-        .objects.filter(
-            org_path__startswith=prefix, status__in=[*OFFICIAL_STATUSES, MemberStatus.PROBATIONARY]
-        )
-        .annotate(head=Substr("org_path", 1, prefix_len))
+        .objects.filter(under, status__in=[*OFFICIAL_STATUSES, MemberStatus.PROBATIONARY])
+        .annotate(head=Substr("org_path", 1, length))
         .values("head", "status")
         .annotate(n=Count("id"))
         .order_by()
@@ -131,14 +133,12 @@ def build_nodes(orgs: list[PartyOrg]) -> list[OrgNode]:
     if not orgs:
         return []
     ids = [o.pk for o in orgs]
-    by_depth: dict[int, list[PartyOrg]] = defaultdict(list)
+    by_length: dict[int, list[str]] = defaultdict(list)
     for o in orgs:
-        by_depth[len(o.path)].append(o)
+        by_length[len(o.path)].append(o.path)
     subtree: dict[str, Counts] = {}
-    for length, group in by_depth.items():
-        parents = {o.path[: length - SEGMENT_LEN] for o in group}
-        for parent_prefix in parents:
-            subtree.update(_counts_by_prefix(parent_prefix, length))
+    for paths in by_length.values():
+        subtree.update(_subtree_counts(paths))
     direct = _direct_counts(ids)
     committees = _committee_sizes(ids)
     with_children = set(

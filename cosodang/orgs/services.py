@@ -195,6 +195,7 @@ def merge_orgs(
 ) -> PartyOrg:
     """Merge `source` into `target`: its members and sub-organisations move, it is closed."""
     from cosodang.members.models import Member, OrgMembership
+    from cosodang.members.services import MEMBER_ORG_TYPES
 
     source = _locked(source)
     target = _locked(target)
@@ -203,6 +204,15 @@ def merge_orgs(
     if source.pk == target.pk or target.path.startswith(source.path):
         raise RuleViolation(
             "Không thể sáp nhập tổ chức vào chính nó hoặc cây con của nó.", field="target"
+        )
+    if effective < source.effective_from:
+        raise ValidationError({"effective": ["Ngày sáp nhập trước ngày thành lập tổ chức."]})
+    has_members = Member.objects.filter(org=source).exists()
+    if has_members and rules.OrgType(target.org_type) not in MEMBER_ORG_TYPES:
+        raise RuleViolation(
+            "Tổ chức nhận sáp nhập phải là chi bộ để tiếp nhận đảng viên.",
+            rule="Điều lệ Đảng, Điều 24",
+            field="target",
         )
     children = list(PartyOrg.objects.filter(parent=source, effective_to__isnull=True))
     for child in children:

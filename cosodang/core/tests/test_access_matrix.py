@@ -9,6 +9,8 @@ scoping. Something a persona may not see answers 404, exactly like something tha
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,8 +41,9 @@ ADMIN_NAMESPACE = "admin"
 # --- the URL map -----------------------------------------------------------------------------
 
 
-def _walk(resolver: URLResolver, namespace: str = "", prefix: str = ""
-          ) -> Iterator[tuple[str | None, str]]:
+def _walk(
+    resolver: URLResolver, namespace: str = "", prefix: str = ""
+) -> Iterator[tuple[str | None, str]]:
     """Yield (qualified URL name or None, route) for every pattern, recursively."""
     for p in resolver.url_patterns:
         if isinstance(p, URLResolver):
@@ -110,8 +113,12 @@ def org_post(name: str, target: str, w: World) -> dict[str, Any]:
     """Return a valid POST body for an organisation write URL (so only scoping can stop it)."""
     child_type = "grassroots_branch" if target == "province_a" else "group"
     return {
-        "orgs:create": {"code": "MOI-1", "name": "Tổ chức mới", "org_type": child_type,
-                        "effective_from": DAY},
+        "orgs:create": {
+            "code": "MOI-1",
+            "name": "Tổ chức mới",
+            "org_type": child_type,
+            "effective_from": DAY,
+        },
         "orgs:rename": {"name": "Tên mới", "effective": DAY},
         "orgs:move": {"target_code": w.province_b.code, "effective": DAY},
         "orgs:merge": {"target_code": w.cell_b.code, "effective": DAY},
@@ -146,8 +153,11 @@ def _org_cases() -> list[Case]:
             viewers = viewers | {"member_a"}  # a plain member sees their own cell
         cases += [Case("orgs:detail", target, viewers), Case("orgs:children", target, viewers)]
         for name in ("orgs:create", "orgs:rename", "orgs:move", "orgs:merge", "orgs:dissolve"):
-            cases.append(Case(name, target, MANAGERS_OF_A,
-                              post=lambda w, n=name, t=target: org_post(n, t, w)))
+            cases.append(
+                Case(
+                    name, target, MANAGERS_OF_A, post=lambda w, n=name, t=target: org_post(n, t, w)
+                )
+            )
     return cases
 
 
@@ -163,19 +173,38 @@ OBJECT_CASES: list[Case] = [
     *_org_cases(),
     Case("members:detail", "member_a", VIEWERS_OF_CELL_A),
     Case("members:detail", "own_member", VIEWERS_OF_CELL_A | {"member_a"}),
-    Case("members:edit", "member_a", EDITORS_OF_CELL_A,
-         post=lambda w: member_form_data(w.member_a, phone="0912345678")),
+    Case(
+        "members:edit",
+        "member_a",
+        EDITORS_OF_CELL_A,
+        post=lambda w: member_form_data(w.member_a, phone="0912345678"),
+    ),
     # A plain member may read their own profile but not edit it.
-    Case("members:edit", "own_member", EDITORS_OF_CELL_A,
-         post=lambda w: member_form_data(w.plain_member_a.member, phone="0912345678")),
+    Case(
+        "members:edit",
+        "own_member",
+        EDITORS_OF_CELL_A,
+        post=lambda w: member_form_data(w.plain_member_a.member, phone="0912345678"),
+    ),
     *[
-        Case("members:add_history", "member_a", EDITORS_OF_CELL_A, extra={"kind": kind},
-             get_page=False, post=lambda w, k=kind: HISTORY_POSTS[k])
+        Case(
+            "members:add_history",
+            "member_a",
+            EDITORS_OF_CELL_A,
+            extra={"kind": kind},
+            get_page=False,
+            post=lambda w, k=kind: HISTORY_POSTS[k],
+        )
         for kind in HISTORY_POSTS
     ],
     # Only the token's owner may revoke it; even the superuser gets 404.
-    Case("accounts:revoke_token", "token_a", frozenset({"staff_a"}), get_page=False,
-         post=lambda w: {}),
+    Case(
+        "accounts:revoke_token",
+        "token_a",
+        frozenset({"staff_a"}),
+        get_page=False,
+        post=lambda w: {},
+    ),
 ]
 
 
@@ -203,9 +232,16 @@ class ApiOp:
 
 
 def _member_api_body(w: World) -> dict[str, Any]:
-    return {"org_id": w.cell_a.pk, "full_name": "Phan Văn Khải", "sex": "M",
-            "birth_date": "1990-02-03", "decision_date": "2015-03-01",
-            "ceremony_date": "2015-03-10", "official_date": "2016-03-10", "status": "official"}
+    return {
+        "org_id": w.cell_a.pk,
+        "full_name": "Phan Văn Khải",
+        "sex": "M",
+        "birth_date": "1990-02-03",
+        "decision_date": "2015-03-01",
+        "ceremony_date": "2015-03-10",
+        "official_date": "2016-03-10",
+        "status": "official",
+    }
 
 
 # Every operation of the generated OpenAPI schema, keyed by (METHOD, path template).
@@ -215,14 +251,34 @@ API_OPERATIONS: dict[tuple[str, str], ApiOp | str] = {
 }
 for _op in [
     ApiOp("GET", f"{API_PREFIX}/orgs/{{org_id}}", "province_a", VIEWERS_OF_PROVINCE_A),
-    ApiOp("PATCH", f"{API_PREFIX}/orgs/{{org_id}}", "province_a", MANAGERS_OF_A,
-          body=lambda w: {"name": "Tên mới", "effective": ISO_DAY}),
-    ApiOp("POST", f"{API_PREFIX}/orgs/", None, MANAGERS_OF_A,
-          body=lambda w: {"code": "MOI-1", "name": "Tổ đảng mới", "org_type": "group",
-                          "parent_id": w.cell_a.pk, "effective_from": ISO_DAY}),
+    ApiOp(
+        "PATCH",
+        f"{API_PREFIX}/orgs/{{org_id}}",
+        "province_a",
+        MANAGERS_OF_A,
+        body=lambda w: {"name": "Tên mới", "effective": ISO_DAY},
+    ),
+    ApiOp(
+        "POST",
+        f"{API_PREFIX}/orgs/",
+        None,
+        MANAGERS_OF_A,
+        body=lambda w: {
+            "code": "MOI-1",
+            "name": "Tổ đảng mới",
+            "org_type": "group",
+            "parent_id": w.cell_a.pk,
+            "effective_from": ISO_DAY,
+        },
+    ),
     ApiOp("GET", f"{API_PREFIX}/members/{{member_id}}", "member_a", VIEWERS_OF_CELL_A),
-    ApiOp("PATCH", f"{API_PREFIX}/members/{{member_id}}", "member_a", EDITORS_OF_CELL_A,
-          body=lambda w: {"phone": "0912345678"}),
+    ApiOp(
+        "PATCH",
+        f"{API_PREFIX}/members/{{member_id}}",
+        "member_a",
+        EDITORS_OF_CELL_A,
+        body=lambda w: {"phone": "0912345678"},
+    ),
     ApiOp("POST", f"{API_PREFIX}/members/", None, EDITORS_OF_CELL_A, body=_member_api_body),
 ]:
     API_OPERATIONS[(_op.method, _op.path)] = _op
@@ -230,19 +286,42 @@ for _op in [
 # Further API calls that carry one of A's ids (path or query), beyond one per operation.
 EXTRA_API_CASES: list[ApiOp] = [
     ApiOp("GET", f"{API_PREFIX}/orgs/{{org_id}}", "cell_a", VIEWERS_OF_CELL_A | {"member_a"}),
-    ApiOp("PATCH", f"{API_PREFIX}/orgs/{{org_id}}", "cell_a", MANAGERS_OF_A,
-          body=lambda w: {"name": "Tên mới", "effective": ISO_DAY}),
-    ApiOp("GET", f"{API_PREFIX}/members/{{member_id}}", "own_member",
-          VIEWERS_OF_CELL_A | {"member_a"}),
-    ApiOp("PATCH", f"{API_PREFIX}/members/{{member_id}}", "own_member", EDITORS_OF_CELL_A,
-          body=lambda w: {"phone": "0912345678"}),
-    ApiOp("GET", f"{API_PREFIX}/members/", None, VIEWERS_OF_PROVINCE_A,
-          query=lambda w: {"org": w.province_a.pk}),
-    ApiOp("PATCH", f"{API_PREFIX}/members/{{member_id}}", "member_a", EDITORS_OF_CELL_A - {
-        "secretary_a"}, body=lambda w: {"org_id": w.cell_b.pk}),  # moving into B's cell
+    ApiOp(
+        "PATCH",
+        f"{API_PREFIX}/orgs/{{org_id}}",
+        "cell_a",
+        MANAGERS_OF_A,
+        body=lambda w: {"name": "Tên mới", "effective": ISO_DAY},
+    ),
+    ApiOp(
+        "GET", f"{API_PREFIX}/members/{{member_id}}", "own_member", VIEWERS_OF_CELL_A | {"member_a"}
+    ),
+    ApiOp(
+        "PATCH",
+        f"{API_PREFIX}/members/{{member_id}}",
+        "own_member",
+        EDITORS_OF_CELL_A,
+        body=lambda w: {"phone": "0912345678"},
+    ),
+    ApiOp(
+        "GET",
+        f"{API_PREFIX}/members/",
+        None,
+        VIEWERS_OF_PROVINCE_A,
+        query=lambda w: {"org": w.province_a.pk},
+    ),
+    # Moving a member of A into B's cell needs edit rights on both: only the superuser has them.
+    ApiOp(
+        "PATCH",
+        f"{API_PREFIX}/members/{{member_id}}",
+        "member_a",
+        frozenset({"admin"}),
+        body=lambda w: {"org_id": w.cell_b.pk},
+    ),
 ]
 API_CASES: list[ApiOp] = [
-    *[op for op in API_OPERATIONS.values() if isinstance(op, ApiOp)], *EXTRA_API_CASES
+    *[op for op in API_OPERATIONS.values() if isinstance(op, ApiOp)],
+    *EXTRA_API_CASES,
 ]
 
 
@@ -271,25 +350,33 @@ NO_OBJECT_URLS: dict[str, NoObject] = {
     "accounts:profile": NoObject("the user's own grants and tokens"),
     "core:area": NoObject("static description of a product area", {"slug": "danh-gia"}),
     "orgs:tree": NoObject("list: starts from list_roots(actor)"),
-    "members:list": NoObject("list: starts from list_members(actor); ?org= is checked "
-                             "by get_org (see test_list_filter_on_a_object_is_404)"),
-    "members:create": NoObject("the cell is picked from list_assignable_orgs(actor) and "
-                               "checked again by the form", overrides=NO_EDITOR),
+    "members:list": NoObject(
+        "list: starts from list_members(actor); ?org= is checked "
+        "by get_org (see test_list_filter_on_a_object_is_404)"
+    ),
+    "members:create": NoObject(
+        "the cell is picked from list_assignable_orgs(actor) and checked again by the form",
+        overrides=NO_EDITOR,
+    ),
     "audit:list": NoObject("list: starts from visible_to(actor, VIEW_AUDIT)"),
-    "api:api-root": NoObject("ninja's anchor for reversing API paths; always 404",
-                             status=404, api=True),
+    "api:api-root": NoObject(
+        "ninja's anchor for reversing API paths; always 404", status=404, api=True
+    ),
     "api:openapi-json": NoObject("the public API description, no data", api=True),
     "api:openapi-view": NoObject("the API docs page, no data", api=True),
-    "api:docs_asset": NoObject("static Swagger UI files", {"name": "swagger-ui.css"},
-                               api=True),
+    "api:docs_asset": NoObject("static Swagger UI files", {"name": "swagger-ui.css"}, api=True),
     "api:list_orgs": NoObject("list: starts from visible_to(actor, VIEW_ORG)", api=True),
     "api:list_members": NoObject("list: starts from list_members(actor)", api=True),
 }
 
 # URL names of API operations whose objects are covered by API_OPERATIONS.
 API_OBJECT_URL_NAMES = {
-    "api:get_org", "api:rename_org", "api:create_org",
-    "api:get_member", "api:update_member", "api:create_member",
+    "api:get_org",
+    "api:rename_org",
+    "api:create_org",
+    "api:get_member",
+    "api:update_member",
+    "api:create_member",
 }
 OBJECT_URL_NAMES = {c.name for c in OBJECT_CASES} | API_OBJECT_URL_NAMES
 
@@ -314,8 +401,7 @@ def call_api(client: Client, op: ApiOp, world: World) -> Any:
     if op.method == "GET":
         return client.get(url, op.query(world) if op.query else None)
     body = op.body(world) if op.body else {}
-    return client.generic(op.method, url, data=__import__("json").dumps(body),
-                          content_type="application/json")
+    return client.generic(op.method, url, data=json.dumps(body), content_type="application/json")
 
 
 def login_path() -> str:
@@ -344,8 +430,11 @@ def test_no_url_is_both_an_object_url_and_exempt() -> None:
 
 def test_every_url_outside_the_admin_has_a_name() -> None:
     # An unnamed view would escape the classification above.
-    unnamed = [route for name, route in _walk(get_resolver())
-               if not name and not route.startswith(reverse("admin:index").lstrip("/"))]
+    unnamed = [
+        route
+        for name, route in _walk(get_resolver())
+        if not name and not route.startswith(reverse("admin:index").lstrip("/"))
+    ]
     assert not unnamed
 
 
@@ -358,11 +447,15 @@ def test_the_api_classification_names_only_existing_operations() -> None:
     assert set(API_OPERATIONS) <= api_operations()
 
 
-def test_every_api_operation_requires_a_token(client: Client, world: World) -> None:
+def test_every_api_operation_requires_a_token() -> None:
     # Checked per call below too; here against the schema, so a public operation stands out.
     schema = api.get_openapi_schema()
-    public = [(m, p) for p, ops in schema["paths"].items() for m, o in ops.items()
-              if not o.get("security")]
+    public = [
+        (m, p)
+        for p, ops in schema["paths"].items()
+        for m, o in ops.items()
+        if not o.get("security")
+    ]
     assert not public
 
 
@@ -388,8 +481,9 @@ def test_sibling_staff_gets_404_on_post_to_every_a_object_write_url(
     assert (response.status_code, AuditEvent.objects.count()) == (404, events)
 
 
-@pytest.mark.parametrize("case", [c for c in GET_CASES if "member_a" not in c.allowed],
-                         ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    "case", [c for c in GET_CASES if "member_a" not in c.allowed], ids=lambda c: c.id
+)
 def test_plain_member_gets_404_on_every_a_object_page_they_must_not_see(
     world: World, case: Case
 ) -> None:
@@ -397,8 +491,9 @@ def test_plain_member_gets_404_on_every_a_object_page_they_must_not_see(
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("case", [c for c in WRITE_CASES if "member_a" not in c.allowed],
-                         ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    "case", [c for c in WRITE_CASES if "member_a" not in c.allowed], ids=lambda c: c.id
+)
 def test_plain_member_gets_404_on_post_to_every_a_object_write_url(
     world: World, case: Case
 ) -> None:
@@ -408,8 +503,9 @@ def test_plain_member_gets_404_on_post_to_every_a_object_write_url(
     assert (response.status_code, AuditEvent.objects.count()) == (404, events)
 
 
-@pytest.mark.parametrize("case", [c for c in GET_CASES if "member_a" in c.allowed],
-                         ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    "case", [c for c in GET_CASES if "member_a" in c.allowed], ids=lambda c: c.id
+)
 def test_plain_member_sees_their_own_record_and_their_own_cell(world: World, case: Case) -> None:
     response = client_for(world, "member_a").get(case.url(world))
     assert response.status_code == 200
@@ -433,19 +529,19 @@ def test_secretary_and_inspector_reach_exactly_the_a_pages_of_their_role(
     assert response.status_code == (200 if persona in case.allowed else 404)
 
 
-@pytest.mark.parametrize("persona", ["secretary_a", "inspector_a"])
-@pytest.mark.parametrize("case", WRITE_CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    ("persona", "case"),
+    [(p, c) for c in WRITE_CASES for p in ("secretary_a", "inspector_a") if p not in c.allowed],
+    ids=lambda v: v if isinstance(v, str) else v.id,
+)
 def test_secretary_and_inspector_get_404_on_posts_outside_their_role(
     world: World, case: Case, persona: str
 ) -> None:
-    if persona in case.allowed:
-        pytest.skip("allowed: the write itself is tested with the views")
     response = client_for(world, persona).post(case.url(world), case.post(world))  # type: ignore[misc]
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("case", [c for c in OBJECT_CASES if not c.get_page],
-                         ids=lambda c: c.id)
+@pytest.mark.parametrize("case", [c for c in OBJECT_CASES if not c.get_page], ids=lambda c: c.id)
 def test_post_only_urls_refuse_a_get_even_from_staff_of_a(world: World, case: Case) -> None:
     response = client_for(world, "staff_a").get(case.url(world))
     assert response.status_code in (404, 405)
@@ -457,12 +553,15 @@ def test_a_missing_object_answers_like_a_forbidden_one(world: World) -> None:
     client = client_for(world, "staff_b")
     first, second = client.get(missing), client.get(forbidden)
     assert (first.status_code, second.status_code) == (404, 404)
-    assert first.content == second.content
+    # Same page apart from the per-response CSRF token.
+    strip = re.compile(rb'(content|value)="[A-Za-z0-9]{64}"')
+    assert strip.sub(b"", first.content) == strip.sub(b"", second.content)
 
 
 def test_list_filter_on_a_object_is_404_for_sibling_staff(world: World) -> None:
-    response = client_for(world, "staff_b").get(reverse("members:list"),
-                                                {"org": world.province_a.pk})
+    response = client_for(world, "staff_b").get(
+        reverse("members:list"), {"org": world.province_a.pk}
+    )
     assert response.status_code == 404
 
 
@@ -490,8 +589,13 @@ def test_member_create_form_of_sibling_staff_offers_no_cell_of_a(world: World) -
 
 
 def test_member_create_into_a_cell_of_a_is_refused_for_sibling_staff(world: World) -> None:
-    data = member_form_data(world.member_b, full_name="Phan Văn Khải", national_id="",
-                            card_number="", org=world.cell_a.pk)
+    data = member_form_data(
+        world.member_b,
+        full_name="Phan Văn Khải",
+        national_id="",
+        card_number="",
+        org=world.cell_a.pk,
+    )
     before = Member.objects.count()
     response = client_for(world, "staff_b").post(reverse("members:create"), data)
     assert (response.status_code, Member.objects.count()) == (200, before)
@@ -524,18 +628,16 @@ PAGE_NAMES = sorted(n for n, spec in NO_OBJECT_URLS.items() if not spec.api)
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("name", PAGE_NAMES)
-def test_every_no_object_page_answers_every_persona(world: World, name: str,
-                                                     persona: str) -> None:
+def test_every_no_object_page_answers_every_persona(world: World, name: str, persona: str) -> None:
     spec = NO_OBJECT_URLS[name]
     response = client_for(world, persona).get(reverse(name, kwargs=spec.kwargs))
     assert response.status_code == spec.overrides.get(persona, spec.status)
 
 
-def _anonymous_urls() -> list[tuple[str, str]]:
-    """Return (id, url name) of every page an anonymous visitor must be sent to log in from."""
-    public = {"healthz", "accounts:login", "accounts:logout"}
-    names = sorted((set(PAGE_NAMES) | {c.name for c in OBJECT_CASES}) - public)
-    return [(n, n) for n in names]
+# Pages an anonymous visitor may open: the health check and the login page; logging out is a
+# POST (a GET answers 405).
+ANONYMOUS_PUBLIC = {"healthz", "accounts:login", "accounts:logout"}
+ANONYMOUS_PAGES = sorted((set(PAGE_NAMES) | {c.name for c in OBJECT_CASES}) - ANONYMOUS_PUBLIC)
 
 
 def _any_url(world: World, name: str) -> str:
@@ -544,7 +646,7 @@ def _any_url(world: World, name: str) -> str:
     return next(c for c in OBJECT_CASES if c.name == name).url(world)
 
 
-@pytest.mark.parametrize("name", [n for _, n in _anonymous_urls()])
+@pytest.mark.parametrize("name", ANONYMOUS_PAGES)
 def test_anonymous_visitor_is_redirected_to_login_from_every_page(
     client: Client, world: World, name: str
 ) -> None:
@@ -568,13 +670,13 @@ def test_anonymous_post_to_a_write_url_is_redirected_to_login_and_writes_nothing
 
 
 @pytest.mark.parametrize("name", ["healthz", "accounts:login"])
-def test_public_pages_answer_an_anonymous_visitor(client: Client, world: World,
-                                                  name: str) -> None:
+def test_public_pages_answer_an_anonymous_visitor(client: Client, world: World, name: str) -> None:
     assert client.get(reverse(name)).status_code == 200
 
 
-@pytest.mark.parametrize("persona", ["staff_a", "staff_b", "secretary_a", "member_a",
-                                     "inspector_a"])
+@pytest.mark.parametrize(
+    "persona", ["staff_a", "staff_b", "secretary_a", "member_a", "inspector_a"]
+)
 def test_admin_refuses_every_persona_but_the_superuser(world: World, persona: str) -> None:
     response = client_for(world, persona).get(reverse("admin:index"))
     assert response.status_code == 302
@@ -596,16 +698,16 @@ def _api_id(op: ApiOp) -> str:
 
 
 @pytest.mark.parametrize("op", API_CASES, ids=_api_id)
-def test_sibling_staff_gets_404_from_every_api_call_on_a_objects(world: World, op: ApiOp
-                                                                 ) -> None:
+def test_sibling_staff_gets_404_from_every_api_call_on_a_objects(world: World, op: ApiOp) -> None:
     client = api_client_for(world, "staff_b")
     events = AuditEvent.objects.count()
     response = call_api(client, op, world)
     assert (response.status_code, AuditEvent.objects.count()) == (404, events)
 
 
-@pytest.mark.parametrize("op", [op for op in API_CASES if "member_a" not in op.allowed],
-                         ids=_api_id)
+@pytest.mark.parametrize(
+    "op", [op for op in API_CASES if "member_a" not in op.allowed], ids=_api_id
+)
 def test_plain_member_gets_404_from_every_api_call_they_must_not_make(
     world: World, op: ApiOp
 ) -> None:
@@ -615,32 +717,34 @@ def test_plain_member_gets_404_from_every_api_call_they_must_not_make(
     assert (response.status_code, AuditEvent.objects.count()) == (404, events)
 
 
-@pytest.mark.parametrize("persona", ["secretary_a", "inspector_a"])
-@pytest.mark.parametrize("op", API_CASES, ids=_api_id)
+@pytest.mark.parametrize(
+    ("persona", "op"),
+    [(p, op) for op in API_CASES for p in ("secretary_a", "inspector_a") if p not in op.allowed],
+    ids=lambda v: v if isinstance(v, str) else _api_id(v),
+)
 def test_secretary_and_inspector_get_404_from_api_calls_outside_their_role(
     world: World, op: ApiOp, persona: str
 ) -> None:
-    if persona in op.allowed:
-        pytest.skip("allowed")
     response = call_api(api_client_for(world, persona), op, world)
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("persona", ["staff_a", "admin", "secretary_a", "inspector_a",
-                                     "member_a"])
-@pytest.mark.parametrize("op", API_GET_CASES, ids=_api_id)
+@pytest.mark.parametrize(
+    ("persona", "op"),
+    [(p, op) for op in API_GET_CASES for p in PERSONAS if p in op.allowed],
+    ids=lambda v: v if isinstance(v, str) else _api_id(v),
+)
 def test_allowed_personas_get_200_from_api_reads_of_a_objects(
     world: World, op: ApiOp, persona: str
 ) -> None:
-    if persona not in op.allowed:
-        pytest.skip("not allowed: covered by the 404 tests")
     response = call_api(api_client_for(world, persona), op, world)
     assert response.status_code == 200
 
 
 @pytest.mark.parametrize("op", sorted(API_OPERATIONS), ids=" ".join)
-def test_anonymous_api_call_is_refused_with_401(client: Client, world: World,
-                                                op: tuple[str, str]) -> None:
+def test_anonymous_api_call_is_refused_with_401(
+    client: Client, world: World, op: tuple[str, str]
+) -> None:
     spec = API_OPERATIONS[op]
     probe = spec if isinstance(spec, ApiOp) else ApiOp(op[0], op[1], None, ALL)
     events = AuditEvent.objects.count()
@@ -659,8 +763,9 @@ def test_a_revoked_token_is_refused_with_401(world: World) -> None:
 
 @pytest.mark.parametrize("name", sorted(n for n, s in NO_OBJECT_URLS.items() if s.api))
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_every_no_object_api_url_answers_every_persona(world: World, name: str,
-                                                       persona: str) -> None:
+def test_every_no_object_api_url_answers_every_persona(
+    world: World, name: str, persona: str
+) -> None:
     spec = NO_OBJECT_URLS[name]
     response = api_client_for(world, persona).get(reverse(name, kwargs=spec.kwargs))
     assert response.status_code == spec.overrides.get(persona, spec.status)
@@ -679,6 +784,9 @@ def test_api_org_list_of_sibling_staff_holds_none_of_a(world: World) -> None:
 def test_api_org_list_filtered_on_a_parent_of_a_is_empty_for_sibling_staff(
     world: World,
 ) -> None:
-    body = api_client_for(world, "staff_b").get(f"{API_PREFIX}/orgs/",
-                                                {"parent": world.province_a.pk}).json()
+    body = (
+        api_client_for(world, "staff_b")
+        .get(f"{API_PREFIX}/orgs/", {"parent": world.province_a.pk})
+        .json()
+    )
     assert body == {"count": 0, "items": []}

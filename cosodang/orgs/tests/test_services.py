@@ -386,3 +386,19 @@ def test_a_dissolved_org_cannot_be_renamed(world: World) -> None:
     services.dissolve_org(actor=world.staff_a, org=cell, effective=DAY)
     with pytest.raises(ValidationError):
         services.rename_org(actor=world.staff_a, org=cell, name="Tên mới", effective=DAY)
+
+
+def test_merging_a_cell_with_members_into_a_non_cell_is_refused(world: World) -> None:
+    cell = make_org("Chi bộ Đội 3", OrgType.CELL, world.branch_a)
+    make_member(cell, "Đỗ Văn Em")
+    with pytest.raises(ValidationError):
+        services.merge_orgs(actor=world.staff_a, source=cell, target=world.branch_a, effective=DAY)
+
+
+def test_merging_with_a_date_before_the_source_was_founded_is_refused(
+    world: World, source: PartyOrg
+) -> None:
+    with pytest.raises(ValidationError):
+        services.merge_orgs(
+            actor=world.staff_a, source=source, target=world.cell_a, effective=date(2019, 1, 1)
+        )
