@@ -2,8 +2,8 @@
 
 The same (members, seed, today) always gives the same data: every random choice comes from a
 `random.Random` seeded here and "today" is a fixed reference date. The tree is planned in
-demo_data; rows are written with `bulk_create` in batches with pre-assigned ids, and the whole
-seed records one audit event.
+demo_data; members are generated cell by cell and written in batches with pre-assigned ids
+(`bulk_create`, or COPY on PostgreSQL), and the whole seed records one audit event.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from cosodang.accounts.models import Role, RoleGrant, User
 from cosodang.core import audit
@@ -123,18 +124,18 @@ class _People:
         self.cards = 0
         self.starts: dict[int, date] = {}
 
-    def add(self, model: type[models.Model], **fields: Any) -> Any:
-        obj = model(id=next(self.ids[model]), **fields)
-        self.buffers[model].append(obj)
-        return obj
+    def add(self, model: type[models.Model], **fields: Any) -> dict[str, Any]:
+        """Buffer one row (a dict of field attnames) with the next pre-assigned id."""
+        row = {"id": next(self.ids[model]), **fields}
+        self.buffers[model].append(row)
+        return row
 
     def flush(self, batch_size: int) -> int:
         """Insert the buffered rows (members first); return how many members were written."""
         written = len(self.buffers[Member])
         for model in _MEMBER_MODELS:
-            if self.buffers[model]:
-                model._default_manager.bulk_create(self.buffers[model], batch_size=batch_size)
-                self.buffers[model].clear()
+            insert_rows(model, self.buffers[model], batch_size)
+            self.buffers[model].clear()
         return written
 
     def add_cell(self, cell: CellSpec) -> None:
@@ -162,7 +163,8 @@ class _People:
         families = data.ETHNIC_FAMILIES.get(ethnicity)
         family = rng.choice(families) if families else FAMILY.pick(rng)
         if ethnicity == "Ê Đê":  # Ê Đê names put the family name last
-            return f"{'Y ' if male else "H'"}{given} {family}"
+            prefix = "Y " if male else "H'"
+            return f"{prefix}{given} {family}"
         if ethnicity == "Gia Rai":
             return f"{family} {given}"
         middle = (MIDDLE_M if male else MIDDLE_F).pick(rng)
@@ -197,7 +199,7 @@ class _People:
             r -= share
         return MemberStatus.OFFICIAL
 
-    def member(self, cell: CellSpec, idx: int) -> Member:
+    def member(self, cell: CellSpec, idx: int) -> dict[str, Any]:
         rng, t, kind, top = self.rng, self.t, cell.kind, cell.top
         prov = top.province
         student = kind == "student" and idx >= 2
@@ -239,7 +241,7 @@ class _People:
         if (
             status == MemberStatus.OFFICIAL
             and decision - earliest > 6 * 365
-            and rng.random() < 0.013
+            and rng.random() < 0.019
         ):
             fd = earliest + rng.randint(0, decision - earliest - 5 * 365)
             removal = date.fromordinal(rng.randint(fd + 400, decision - 400))
@@ -338,47 +340,47 @@ class _People:
         card_date = None
         if official is not None:
             card_date = min(self.today, official + timedelta(days=rng.randint(45, 270)))
-        m = Member(
-            id=member_id,
-            full_name=full_name,
-            name_folded=fold(full_name),
-            sort_key=name_sort_key(full_name),
-            sex=Sex.MALE if male else Sex.FEMALE,
-            birth_date=birth,
-            ethnicity=ethnicity,
-            religion=religion,
-            national_id=self.national_id(home, male, birth.year),
-            old_national_id=f"{rng.randrange(10**8, 10**9)}" if birth.year < 1995 else "",
-            phone=f"0{rng.choice('398753')}{rng.randrange(10**8):08d}"
+        m = {
+            "id": member_id,
+            "full_name": full_name,
+            "name_folded": fold(full_name),
+            "sort_key": name_sort_key(full_name),
+            "sex": Sex.MALE if male else Sex.FEMALE,
+            "birth_date": birth,
+            "ethnicity": ethnicity,
+            "religion": religion,
+            "national_id": self.national_id(home, male, birth.year),
+            "old_national_id": f"{rng.randrange(10**8, 10**9)}" if birth.year < 1995 else "",
+            "phone": f"0{rng.choice('398753')}{rng.randrange(10**8):08d}"
             if rng.random() < 0.75
             else "",
-            birth_place_province=home.name,
-            birth_place_detail=born_in,
-            hometown_province=home.name,
-            hometown_commune=born_in if rng.random() < 0.8 else self.commune(home),
-            residence_province=residence.name,
-            residence_commune=res_commune,
-            residence_detail=detail,
-            org_id=cell.org.pk,
-            org_path=cell.org.path,
-            card_number=None if probationary else self.card_number(prov),
-            card_issue_place="" if probationary else "Đảng ủy Công an Trung ương",
-            card_issue_date=card_date,
-            first_decision_date=first_decision,
-            decision_date=date.fromordinal(decision),
-            ceremony_date=ceremony_date,
-            official_date=official,
-            status=status,
-            status_date=status_date,
-            rank=rank,
-            police_position=post,
-            work_unit=cell.work_unit,
-            general_education="10/10"
+            "birth_place_province": home.name,
+            "birth_place_detail": born_in,
+            "hometown_province": home.name,
+            "hometown_commune": born_in if rng.random() < 0.8 else self.commune(home),
+            "residence_province": residence.name,
+            "residence_commune": res_commune,
+            "residence_detail": detail,
+            "org_id": cell.org.pk,
+            "org_path": cell.org.path,
+            "card_number": None if probationary else self.card_number(prov),
+            "card_issue_place": "" if probationary else "Đảng ủy Công an Trung ương",
+            "card_issue_date": card_date,
+            "first_decision_date": first_decision,
+            "decision_date": date.fromordinal(decision),
+            "ceremony_date": ceremony_date,
+            "official_date": official,
+            "status": status,
+            "status_date": status_date,
+            "rank": rank,
+            "police_position": post,
+            "work_unit": cell.work_unit,
+            "general_education": "10/10"
             if birth.year < 1975 and north and rng.random() < 0.5
             else "12/12",
-            education=edu,
-            theory_level=theory,
-        )
+            "education": edu,
+            "theory_level": theory,
+        }
         self.buffers[Member].append(m)
         if rng.random() < 0.2:
             self.rewards(member_id, top, ceremony, age)
@@ -417,9 +419,9 @@ class _People:
             else f"Ủy ban Kiểm tra Đảng ủy {cell.top.org.label}",
         )
 
-    def posts(self, cell: CellSpec, members: list[Member]) -> None:
+    def posts(self, cell: CellSpec, members: list[dict[str, Any]]) -> None:
         """Elect the cell's secretary (and, from 9 official members, a committee of 3–7)."""
-        official = [m for m in members if m.status == MemberStatus.OFFICIAL]
+        official = [m for m in members if m["status"] == MemberStatus.OFFICIAL]
         if not official:
             return
         rng, t = self.rng, self.t
@@ -427,7 +429,9 @@ class _People:
             official,
             reverse=True,
             key=lambda m: (
-                _RANK_ORDER[m.rank] + (t - m.birth_date.toordinal()) / 3652.5 + 2 * rng.random()
+                _RANK_ORDER[m["rank"]]
+                + (t - m["birth_date"].toordinal()) / 3652.5
+                + 2 * rng.random()
             ),
         )
         n = len(official)
@@ -436,14 +440,13 @@ class _People:
         posts += [PartyPost.COMMITTEE_MEMBER] * (size - 2)
         term = date(2025, rng.randint(3, 7), rng.randint(1, 28))
         for m, post in zip(ranked, posts, strict=False):
-            assert m.official_date is not None
-            start = min(self.today, max(term, m.official_date, self.starts[m.id]))
-            self.add(Position, member_id=m.id, org_id=cell.org.pk, party_post=post, start=start)
+            start = min(self.today, max(term, m["official_date"], self.starts[m["id"]]))
+            self.add(Position, member_id=m["id"], org_id=cell.org.pk, party_post=post, start=start)
             title = {PartyPost.SECRETARY: cell.head, PartyPost.DEPUTY_SECRETARY: cell.deputy}.get(
                 post, ""
             )
             if title:
-                m.police_position = title
+                m["police_position"] = title
 
 
 # ------------------------------------------------------------------------------------------
@@ -471,40 +474,63 @@ def database_has_data() -> bool:
     )
 
 
+def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], batch_size: int) -> None:
+    """Insert rows (dicts of attnames, ids included): COPY on PostgreSQL, else bulk_create."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        objs = [model(**row) for row in rows]
+        model._default_manager.bulk_create(objs, batch_size=batch_size)
+        return
+    # COPY skips building model instances and SQL text: about 3x faster than bulk_create
+    # here, which is what keeps a 1,000,000-member seed within minutes.
+    fields = model._meta.concrete_fields
+    defaults = {f.attname: f.get_default() for f in fields}
+    now = timezone.now()
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            defaults[f.attname] = now
+    names = [f.attname for f in fields]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
+    sql = f"COPY {table} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            values = defaults | row
+            copy.write_row([values[name] for name in names])
+
+
 def _write_orgs(plan: TreePlan, seed: int, first_event: int, batch_size: int) -> None:
     rng = random.Random(f"cosodang-demo-events:{seed}")
-    PartyOrg.objects.bulk_create(
-        [
-            PartyOrg(
-                id=o.pk,
-                code=o.code,
-                name=o.name,
-                name_folded=fold(o.name),
-                org_type=o.org_type.value,
-                parent_id=o.parent.pk if o.parent else None,
-                path=o.path,
-                depth=len(o.path) // len(path_segment(1)) - 1,
-                effective_from=o.since,
-                approval_ref=o.approval_ref,
-            )
-            for o in plan.orgs
-        ],
-        batch_size=batch_size,
-    )
-    OrgEvent.objects.bulk_create(
-        [
-            OrgEvent(
-                id=first_event + i,
-                org_id=o.pk,
-                kind=OrgEventKind.CREATED,
-                date=o.since,
-                new_value=o.name,
-                decision_ref=f"{rng.randint(10, 999)}-QĐ/ĐU",
-            )
-            for i, o in enumerate(plan.orgs)
-        ],
-        batch_size=batch_size,
-    )
+    width = len(path_segment(1))
+    orgs = [
+        {
+            "id": o.pk,
+            "code": o.code,
+            "name": o.name,
+            "name_folded": fold(o.name),
+            "org_type": o.org_type.value,
+            "parent_id": o.parent.pk if o.parent else None,
+            "path": o.path,
+            "depth": len(o.path) // width - 1,
+            "effective_from": o.since,
+            "approval_ref": o.approval_ref,
+        }
+        for o in plan.orgs
+    ]
+    events = [
+        {
+            "id": first_event + i,
+            "org_id": o.pk,
+            "kind": OrgEventKind.CREATED.value,
+            "date": o.since,
+            "new_value": o.name,
+            "decision_ref": f"{rng.randint(10, 999)}-QĐ/ĐU",
+        }
+        for i, o in enumerate(plan.orgs)
+    ]
+    insert_rows(PartyOrg, orgs, batch_size)
+    insert_rows(OrgEvent, events, batch_size)
 
 
 def _create_personas() -> int:

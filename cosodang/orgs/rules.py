@@ -80,6 +80,9 @@ class StructureParams:
     # committee has at most 7 members (ĐLĐ Điều 24; QĐ 29-QĐ/TW mục 24; rules.md §4, §6).
     cell_committee_min_official: int = 9
     cell_committee_max_size: int = 7
+    # Below that threshold the cell elects a secretary and, if needed, a deputy: two posts
+    # without a committee (ĐLĐ Điều 24).
+    cell_officers_without_committee: int = 2
 
 
 DEFAULT_STRUCTURE_PARAMS = StructureParams()
@@ -161,7 +164,10 @@ def structure_warnings(
                     source="Điều lệ Đảng, Điều 24; QĐ 29 mục 24",
                 )
             )
-        if committee_size > 0 and official_count < params.cell_committee_min_official:
+        if (
+            committee_size > params.cell_officers_without_committee
+            and official_count < params.cell_committee_min_official
+        ):
             warnings.append(
                 StructureWarning(
                     code="committee_not_allowed",

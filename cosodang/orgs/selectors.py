@@ -212,12 +212,19 @@ def search_orgs(actor: Any, q: str, limit: int = 20) -> list[PartyOrg]:
     )
 
 
+def _ancestor_paths(org: PartyOrg) -> list[str]:
+    return [org.path[:i] for i in range(SEGMENT_LEN, len(org.path), SEGMENT_LEN)]
+
+
 def ancestors(org: PartyOrg) -> list[PartyOrg]:
     """Return the chain of superiors of `org`, top first (one query)."""
-    prefixes = [
-        org.path[: i + SEGMENT_LEN] for i in range(0, len(org.path) - SEGMENT_LEN, SEGMENT_LEN)
-    ]
-    return list(PartyOrg.objects.filter(path__in=prefixes).order_by("depth"))
+    return list(PartyOrg.objects.filter(path__in=_ancestor_paths(org)).order_by("depth"))
+
+
+def visible_ancestors(actor: Any, org: PartyOrg) -> list[PartyOrg]:
+    """Return the superiors of `org` the actor may see, top first (for breadcrumbs)."""
+    qs = visible_to(actor, PartyOrg.objects.filter(path__in=_ancestor_paths(org)), Action.VIEW_ORG)
+    return list(qs.order_by("depth"))
 
 
 def list_assignable_orgs(actor: Any, action: Action) -> QuerySet[PartyOrg]:

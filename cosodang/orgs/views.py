@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from cosodang.core.access import Action, can, get_for, visible_to
+from cosodang.core.access import Action, can, get_for
 from cosodang.core.forms import apply_errors
 from cosodang.members import selectors as member_selectors
 
@@ -42,14 +42,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.get_org(request.user, pk)
     node = selectors.build_nodes([org])[0]
     kids = selectors.list_children(request.user, org, include_closed=True)
-    visible_ids = set(
-        visible_to(
-            request.user,
-            PartyOrg.objects.filter(pk__in=[a.pk for a in selectors.ancestors(org)]),
-            Action.VIEW_ORG,
-        ).values_list("pk", flat=True)
-    )
-    crumbs = [a for a in selectors.ancestors(org) if a.pk in visible_ids]
+    crumbs = selectors.visible_ancestors(request.user, org)
     can_view_members = can(request.user, Action.VIEW_MEMBER, org)
     members = []
     if can_view_members:

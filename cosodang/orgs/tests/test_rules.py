@@ -295,3 +295,10 @@ def test_custom_parameters_change_the_thresholds() -> None:
         org_type=OrgType.CELL, official_count=4, member_count=4, params=params
     )
     assert warnings[0].message == "Tổ chức đảng có dưới 5 đảng viên chính thức (hiện có 4)"
+
+
+def test_small_cell_with_a_secretary_and_deputy_gets_no_committee_warning() -> None:
+    warnings = structure_warnings(
+        org_type=OrgType.CELL, official_count=6, member_count=7, committee_size=2
+    )
+    assert "committee_not_allowed" not in {w.code for w in warnings}
