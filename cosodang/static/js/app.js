@@ -100,4 +100,43 @@
       event.detail.headers["X-CSRFToken"] = token;
     }
   });
+  /* Tabs: a .tabs bar of in-page links shows one .tab-panel at a time. Without JS every
+     panel stays visible, so the page still works. */
+  function showTab(bar, id) {
+    var panel = id && document.getElementById(id);
+    if (!panel || !panel.classList.contains("tab-panel")) { return false; }
+    var links = bar.querySelectorAll("a[href^='#']");
+    for (var i = 0; i < links.length; i++) {
+      var target = document.getElementById(links[i].getAttribute("href").slice(1));
+      var on = target === panel;
+      links[i].classList.toggle("active", on);
+      if (on) { links[i].setAttribute("aria-current", "true"); } else { links[i].removeAttribute("aria-current"); }
+      if (target) { target.hidden = !on; }
+    }
+    return true;
+  }
+
+  function initTabs() {
+    var bars = document.querySelectorAll(".tabs");
+    for (var i = 0; i < bars.length; i++) {
+      var bar = bars[i];
+      var first = bar.querySelector("a[href^='#']");
+      var wanted = window.location.hash ? window.location.hash.slice(1) : "";
+      if (!showTab(bar, wanted) && first) { showTab(bar, first.getAttribute("href").slice(1)); }
+      bar.addEventListener("click", function (event) {
+        var link = event.target.closest("a[href^='#']");
+        if (!link) { return; }
+        if (showTab(event.currentTarget, link.getAttribute("href").slice(1))) {
+          event.preventDefault();
+          history.replaceState(null, "", link.getAttribute("href"));
+        }
+      });
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", initTabs);
+  } else {
+    initTabs();
+  }
 })();
