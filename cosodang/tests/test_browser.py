@@ -76,7 +76,9 @@ def test_secretary_searches_edits_and_sees_the_change_in_the_audit_view(live_ser
     page.click("#edit-member")
     page.fill("input[name=police_position]", "Phó Đội trưởng")
     page.click("button[type=submit]:has-text('Lưu')")
-    page.wait_for_selector("#member-position:has-text('Phó Đội trưởng')")
+    page.wait_for_selector("h1:has-text('Nguyễn Thị Hà')")
+    page.click(".tabs >> text=Công tác, trình độ")
+    expect(page.locator("#member-position")).to_have_text("Phó Đội trưởng")
 
     page.goto(f"{base}/nhat-ky/")
     row = page.locator("#audit-table tbody tr").first
