@@ -1,0 +1,1 @@
+"""Quality evaluation and classification (issue 4): versioned rule packs and the rating engine."""
