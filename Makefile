@@ -21,12 +21,15 @@ $(VENV)/.installed: pyproject.toml
 
 venv install: $(VENV)/.installed
 
-# Quick start on the embedded SQLite database with demo data.
+# Quick start on the embedded SQLite database with demo data. A task worker (large imports)
+# runs in the background and is stopped when the server stops (Ctrl-C).
 run: install
 	COSODANG_DEMO=1 $(MANAGE) migrate --noinput
 	COSODANG_DEMO=1 $(MANAGE) seed_demo --members $(DEMO_MEMBERS) --if-empty
 	@COSODANG_DEMO=1 $(MANAGE) demo_logins
-	COSODANG_DEMO=1 DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
+	@COSODANG_DEMO=1 DEBUG=1 $(MANAGE) db_worker --no-reload & WORKER=$$!; \
+	  trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
+	  COSODANG_DEMO=1 DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
 
 test: install
 	$(VENV)/bin/pytest -q
@@ -41,8 +44,10 @@ fmt: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Benchmark on PostgreSQL (1,000,000 members; builds cosodang_bench once, then reuses it).
+# BENCH_ARGS="--runs 10" etc.; see bench/README.md.
 bench: install
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles

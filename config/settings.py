@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "django_tasks_db",
     "cosodang.core",
     "cosodang.accounts",
     "cosodang.orgs",
@@ -112,6 +113,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "orgs:tree"
 LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Background work (django.tasks): jobs are rows in the database, run by `manage.py db_worker`
+# on any machine that reaches the database (no broker).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Two-factor authentication for staff roles (see docs/decisions.md).
 COSODANG_REQUIRE_2FA = env_bool("COSODANG_REQUIRE_2FA", not DEMO)

@@ -1,11 +1,13 @@
 """The member registry: members, their dated history and non-counted Party-age intervals."""
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
 from cosodang.orgs.models import PartyOrg
 
+from . import importing_rules as import_rules
 from . import rules
 from .choices import Education, GapReason, PositionKind, Rank, Sex, TheoryLevel
 
@@ -255,3 +257,69 @@ class Discipline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} · {self.get_form_display()}"
+
+
+# --------------------------------------------------------------------------------------------
+# Import batches (members/importing.py): one uploaded spreadsheet, its state and its report.
+# --------------------------------------------------------------------------------------------
+
+IMPORT_MODE_CHOICES = [(m.value, import_rules.MODE_LABELS[m]) for m in import_rules.ImportMode]
+IMPORT_STATE_CHOICES = [(s.value, import_rules.STATE_LABELS[s]) for s in import_rules.ImportState]
+
+
+class ImportBatch(models.Model):
+    """Keep one uploaded member spreadsheet with its state, progress and row-level report."""
+
+    scope_path = "org_path"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người nhập",
+        null=True,  # None: run from the server console (manage.py import_members)
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    org = models.ForeignKey(
+        PartyOrg,
+        verbose_name="tổ chức nhận",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    org_path = models.CharField(max_length=255, blank=True, editable=False)
+    filename = models.CharField("tên tệp", max_length=255)
+    source = models.BinaryField("tệp gốc", editable=False)
+    mode = models.CharField("chế độ", max_length=8, choices=IMPORT_MODE_CHOICES)
+    partial = models.BooleanField("nhập các dòng hợp lệ, bỏ qua dòng lỗi", default=False)
+    state = models.CharField(
+        "trạng thái", max_length=12, choices=IMPORT_STATE_CHOICES, default="uploaded"
+    )
+    total_rows = models.PositiveIntegerField("số dòng", default=0)
+    processed_rows = models.PositiveIntegerField("số dòng đã xử lý", default=0)
+    counts = models.JSONField("số dòng theo kết quả", default=dict)
+    preview = models.JSONField("xem trước", default=dict)
+    rejections = models.JSONField("các dòng bị từ chối", default=list)
+    report = models.JSONField("kết quả từng dòng", default=dict)
+    message = models.TextField("thông báo", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "đợt nhập đảng viên"
+        verbose_name_plural = "đợt nhập đảng viên"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["created_by", "-id"], name="import_batch_user_idx")]
+
+    def __str__(self) -> str:
+        return f"Nhập tệp {self.filename}"
+
+    @property
+    def state_label(self) -> str:
+        return import_rules.STATE_LABELS[import_rules.ImportState(self.state)]
+
+    @property
+    def mode_label(self) -> str:
+        return import_rules.MODE_LABELS[import_rules.ImportMode(self.mode)]

@@ -346,6 +346,11 @@ def check_member_dates(
     if decision_date is not None and ceremony_date is not None and ceremony_date < decision_date:
         errors.append(("ceremony_date", "Ngày lễ kết nạp không được trước ngày quyết định kết nạp"))
 
+    if official_date is not None and ceremony_date is None:
+        errors.append(
+            ("ceremony_date", "Có ngày chính thức thì phải có ngày vào Đảng (lễ kết nạp)")
+        )
+
     if ceremony_date is not None and official_date is not None:
         expected = expected_official_date(ceremony_date)
         if official_date < ceremony_date:

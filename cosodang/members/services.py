@@ -66,7 +66,7 @@ EDITABLE_FIELDS = (
 MEMBER_ORG_TYPES = frozenset({OrgType.CELL, OrgType.GRASSROOTS_CELL, OrgType.GROUP})
 
 
-def _normalise(data: dict[str, Any]) -> dict[str, Any]:
+def normalise_data(data: dict[str, Any]) -> dict[str, Any]:
     out = dict(data)
     for key in ("full_name", "other_name"):
         if key in out and out[key] is not None:
@@ -78,11 +78,12 @@ def _normalise(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _validate(member: Member, *, exclude: list[str] | None = None) -> None:
+def validate_member(member: Member, *, exclude: list[str] | None = None) -> None:
     """Run field validation and the date rules; raise one ValidationError with everything."""
     errors: dict[str, list[str]] = {}
     try:
-        member.full_clean(exclude=exclude or [])
+        # Check constraints are covered by rules.check_member_dates (no per-row queries).
+        member.full_clean(exclude=exclude or [], validate_constraints=False)
     except ValidationError as exc:
         errors.update({k: list(v) for k, v in exc.message_dict.items()})
     if member.birth_date and member.decision_date:
@@ -106,7 +107,7 @@ def _validate(member: Member, *, exclude: list[str] | None = None) -> None:
         raise ValidationError(errors)
 
 
-def _derive(member: Member) -> None:
+def derive_fields(member: Member) -> None:
     member.name_folded = fold(member.full_name)
     member.sort_key = name_sort_key(member.full_name)
     member.org_path = member.org.path
@@ -115,10 +116,10 @@ def _derive(member: Member) -> None:
 @transaction.atomic
 def create_member(*, actor: Any, org: PartyOrg, data: dict[str, Any]) -> Member:
     """Add a member to the registry in `org`, starting their organisation history."""
-    data = _normalise(data)
+    data = normalise_data(data)
     member = Member(org=org, **{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
-    _validate(member)
-    _derive(member)
+    validate_member(member)
+    derive_fields(member)
     member.save(force_insert=True)
     OrgMembership.objects.create(
         member=member, org=org, start=member.ceremony_date or member.decision_date
@@ -145,14 +146,14 @@ def update_member(
     """Change a member's data; a new cell closes the old membership period and opens one."""
     member = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
     before = audit.snapshot(member)
-    data = _normalise(data)
+    data = normalise_data(data)
     for key, value in data.items():
         if key in EDITABLE_FIELDS:
             setattr(member, key, value)
     moved = org is not None and org.pk != member.org_id
     if moved:
         member.org = org  # type: ignore[assignment]
-    _validate(member)
+    validate_member(member)
     if member.status == rules.MemberStatus.PROBATIONARY:
         held = Position.objects.filter(member=member, end__isnull=True).exclude(party_post="")
         for pos in held:
@@ -162,7 +163,7 @@ def update_member(
                     rule="Điều lệ Đảng, Điều 5 khoản 3",
                     field="status",
                 )
-    _derive(member)
+    derive_fields(member)
     changes = audit.diff(before, audit.snapshot(member))
     changes.pop("updated_at", None)
     if not changes:

@@ -94,6 +94,21 @@ def _token_a(w: World) -> Any:
     return token
 
 
+def _import_batch_a(w: World) -> Any:
+    """Return a previewed import batch of staff_a (one good row, one rejected, partial)."""
+    from cosodang.members import importing
+    from cosodang.members.tests.test_import_support import new_row, xlsx
+
+    return importing.start_import(
+        actor=w.staff_a,
+        data=xlsx([new_row(1), new_row(2, birth_date="31/02/1990")]),
+        filename="danh-sach.xlsx",
+        org=w.province_a,
+        mode="skip",
+        partial=True,
+    )
+
+
 # Objects of province A an id can point at; each is built from the shared world.
 TARGETS: dict[str, Callable[[World], Any]] = {
     "province_a": lambda w: w.province_a,
@@ -101,6 +116,7 @@ TARGETS: dict[str, Callable[[World], Any]] = {
     "member_a": lambda w: w.member_a,  # Nguyễn Thị Hà, another member of the plain member's cell
     "own_member": lambda w: w.plain_member_a.member,  # Hoàng Thị Lan, the plain member herself
     "token_a": _token_a,
+    "import_batch_a": _import_batch_a,
 }
 
 VIEWERS_OF_PROVINCE_A = frozenset({"admin", "staff_a", "inspector_a"})
@@ -205,6 +221,15 @@ OBJECT_CASES: list[Case] = [
         get_page=False,
         post=lambda w: {},
     ),
+    # An import batch (its uploaded file, preview and report) belongs to its uploader alone:
+    # everybody else, the superuser included, gets 404.
+    Case("members:import_batch", "import_batch_a", frozenset({"staff_a"})),
+    Case("members:import_progress", "import_batch_a", frozenset({"staff_a"})),
+    Case("members:import_report", "import_batch_a", frozenset({"staff_a"})),
+    *[
+        Case(name, "import_batch_a", frozenset({"staff_a"}), get_page=False, post=lambda w: {})
+        for name in ("members:import_confirm", "members:import_cancel")
+    ],
 ]
 
 
@@ -356,6 +381,14 @@ NO_OBJECT_URLS: dict[str, NoObject] = {
     ),
     "members:create": NoObject(
         "the cell is picked from list_assignable_orgs(actor) and checked again by the form",
+        overrides=NO_EDITOR,
+    ),
+    "members:export": NoObject(
+        "list: the member list's rows from list_members(actor); ?org= is checked by get_org"
+    ),
+    "members:import_upload": NoObject(
+        "the target organisation is looked up within visible_to(actor, EDIT_MEMBER) and every "
+        "row is checked against the same scope; lists only the user's own batches",
         overrides=NO_EDITOR,
     ),
     "audit:list": NoObject("list: starts from visible_to(actor, VIEW_AUDIT)"),
@@ -513,11 +546,12 @@ def test_plain_member_sees_their_own_record_and_their_own_cell(world: World, cas
 
 @pytest.mark.parametrize("persona", ["staff_a", "admin"])
 @pytest.mark.parametrize("case", GET_CASES, ids=lambda c: c.id)
-def test_staff_of_a_and_admin_get_200_on_every_a_object_page(
+def test_staff_of_a_and_admin_get_200_on_every_a_object_page_they_own_or_oversee(
     world: World, case: Case, persona: str
 ) -> None:
+    # Owner-only objects (a user's import batch) answer 404 even to the superuser.
     response = client_for(world, persona).get(case.url(world))
-    assert response.status_code == 200
+    assert response.status_code == (200 if persona in case.allowed else 404)
 
 
 @pytest.mark.parametrize("persona", ["secretary_a", "inspector_a"])
