@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
 
 from cosodang.core import audit
 from cosodang.core.models import AuditEvent
 from cosodang.core.testing import World, make_member
 from cosodang.members import exporting, importing
-from cosodang.members.columns import BY_FIELD, COLUMNS, ORG_NAME
+from cosodang.members.columns import BY_FIELD, COLUMNS, ORG_NAME, Kind
 from cosodang.members.importing_rules import read_row
 from cosodang.members.models import Member
 from cosodang.members.selectors import MemberFilters
@@ -174,6 +175,63 @@ def test_identifiers_are_text_and_dates_are_real_dates(world: World) -> None:
     assert (birth.value.date(), birth.number_format) == (date(1992, 12, 31), "DD/MM/YYYY")
     assert cells[H["general_education"]].value == "10/10"
     assert cells[BY_FIELD[ORG_NAME].header].value == world.cell_a.name
+
+
+def test_the_export_sheet_has_its_name_bold_frozen_header_and_column_widths(
+    world: World,
+) -> None:
+    out = io.BytesIO()
+    exporting.export_members(None, MemberFilters(), out)
+    book = load_workbook(io.BytesIO(out.getvalue()))
+    sheet = book.worksheets[0]
+    assert book.sheetnames == ["Đảng viên"]
+    assert sheet.freeze_panes == "A2"
+    assert all(cell.font.b for cell in sheet[1])
+    widths = [sheet.column_dimensions[cell.column_letter].width for cell in sheet[1]]
+    assert widths == [c.width for c in COLUMNS]
+
+
+def test_every_text_column_is_text_formatted_and_every_date_column_a_date(world: World) -> None:
+    member = full_member(world)
+    out = io.BytesIO()
+    exporting.export_members(None, MemberFilters(q=member.national_id or ""), out)
+    row = load_workbook(io.BytesIO(out.getvalue())).worksheets[0][2]
+    for column, cell in zip(COLUMNS, row, strict=True):
+        if column.kind == Kind.DATE:
+            assert (cell.data_type, cell.number_format) == ("d", "DD/MM/YYYY"), column.header
+        elif column.kind in exporting.TEXT_KINDS:
+            assert (cell.data_type, cell.number_format) == ("s", "@"), column.header
+        else:
+            assert (cell.data_type, cell.number_format) == ("s", "General"), column.header
+
+
+def test_openpyxl_and_calamine_read_the_same_export(world: World) -> None:
+    full_member(world)
+    make_member(
+        world.cell_a,
+        "Lê Văn Ký Tự",
+        work_unit='Phòng <PC02> & "Đội 1"\x01',
+        residence_detail="Số 7\r\nngõ 12",
+        other_name="",
+    )
+    out = io.BytesIO()
+    exporting.export_members(world.staff_a, MemberFilters(), out)
+
+    def plain(value: Any) -> Any:
+        return value.date() if isinstance(value, datetime) else value
+
+    by_openpyxl = [
+        [plain(v) for v in row]
+        for row in load_workbook(io.BytesIO(out.getvalue())).worksheets[0].values
+    ]
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue())).get_sheet_by_index(0)
+    by_calamine = [[None if v == "" else v for v in row] for row in sheet.to_python()]
+    assert by_openpyxl == by_calamine
+    special = by_openpyxl[names(by_openpyxl).index("Lê Văn Ký Tự") + 1]
+    row = dict(zip(by_openpyxl[0], special, strict=True))
+    assert row[H["work_unit"]] == 'Phòng <PC02> & "Đội 1"'  # control character dropped
+    assert row[H["residence_detail"]] == "Số 7\r\nngõ 12"
+    assert row[H["other_name"]] is None
 
 
 # --- the round trip ---------------------------------------------------------------------------
