@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,7 +38,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     """List and search members in scope; htmx requests get only the results block."""
     filters = _filters(request)
     qs = selectors.list_members(request.user, filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.paginate_members(qs, filters, request.GET.get("page"), PAGE_SIZE)
     context = {
         "page_obj": page,
         "filters": filters,

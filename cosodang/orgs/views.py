@@ -40,8 +40,7 @@ def children(request: HttpRequest, pk: int) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show one organisation: counts, warnings, sub-organisations, officers, members."""
     org = selectors.get_org(request.user, pk)
-    node = selectors.build_nodes([org])[0]
-    kids = selectors.list_children(request.user, org, include_closed=True)
+    node, kids = selectors.get_org_node(request.user, org)
     crumbs = selectors.visible_ancestors(request.user, org)
     can_view_members = can(request.user, Action.VIEW_MEMBER, org)
     members = []

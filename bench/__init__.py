@@ -1,0 +1,1 @@
+"""`make bench`: time cosodang's pages and import/export on a large PostgreSQL database."""
