@@ -20,11 +20,11 @@ DEBUG = env_bool("DEBUG", False)
 # Demo mode: the quick-start (`make run`) turns it on; it relaxes 2FA and shows demo logins.
 DEMO = env_bool("COSODANG_DEMO", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if DEBUG or DEMO:
-        SECRET_KEY = "insecure-dev-key-only-for-local-demo-do-not-deploy"
-    else:
-        raise RuntimeError("SECRET_KEY must be set when DEBUG and COSODANG_DEMO are off.")
+# Without SECRET_KEY outside the demo the key stays empty on purpose: Django raises
+# ImproperlyConfigured as soon as anything signs data (sessions, CSRF), so a server cannot run
+# without a real key, while commands that need none (makemigrations, check) still work.
+if not SECRET_KEY and (DEBUG or DEMO):
+    SECRET_KEY = "insecure-dev-key-only-for-local-demo-do-not-deploy"
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
