@@ -77,6 +77,24 @@ def make_member(org: PartyOrg, full_name: str = "", **fields: Any) -> Member:
     return member
 
 
+def member_form_data(member: Member, **changes: Any) -> dict[str, Any]:
+    """Return the POST data of the member edit form filled with the member's current values."""
+    from cosodang.members.services import EDITABLE_FIELDS
+
+    data: dict[str, Any] = {"org": member.org_id}
+    for name in EDITABLE_FIELDS:
+        value = getattr(member, name)
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+            continue
+        if isinstance(value, date):
+            value = value.strftime("%d/%m/%Y")
+        data[name] = "" if value is None else value
+    data.update(changes)
+    return data
+
+
 def make_user(
     username: str,
     *,

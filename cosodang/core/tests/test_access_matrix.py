@@ -13,7 +13,6 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import pytest
@@ -23,9 +22,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from cosodang.accounts.services import create_api_token
 from cosodang.api import api
 from cosodang.core.models import AuditEvent
-from cosodang.core.testing import World
+from cosodang.core.testing import World, member_form_data
 from cosodang.members.models import Member
-from cosodang.members.services import EDITABLE_FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -71,22 +69,6 @@ def api_operations() -> set[tuple[str, str]]:
 
 DAY = "15/01/2026"
 ISO_DAY = "2026-01-15"
-
-
-def member_form_data(member: Member, **changes: Any) -> dict[str, Any]:
-    """Return the POST data of the member edit form filled with the member's current values."""
-    data: dict[str, Any] = {"org": member.org_id}
-    for name in EDITABLE_FIELDS:
-        value = getattr(member, name)
-        if isinstance(value, bool):
-            if value:
-                data[name] = "on"
-            continue
-        if isinstance(value, date):
-            value = value.strftime("%d/%m/%Y")
-        data[name] = "" if value is None else value
-    data.update(changes)
-    return data
 
 
 def _token_a(w: World) -> Any:

@@ -12,31 +12,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cosodang.core.models import AuditEvent
-from cosodang.core.testing import World, make_member, make_org
+from cosodang.core.testing import World, make_member, make_org, member_form_data
 from cosodang.members import services
 from cosodang.members.models import Member, OrgMembership
-from cosodang.members.services import EDITABLE_FIELDS
 from cosodang.orgs.rules import OrgType
 
 pytestmark = pytest.mark.django_db
 
 DAY = "15/01/2026"
-
-
-def member_form_data(member: Member, **changes: Any) -> dict[str, Any]:
-    """Return the POST data of the edit form filled with the member's current values."""
-    data: dict[str, Any] = {"org": member.org_id}
-    for name in EDITABLE_FIELDS:
-        value = getattr(member, name)
-        if isinstance(value, bool):
-            if value:
-                data[name] = "on"
-            continue
-        if isinstance(value, date):
-            value = value.strftime("%d/%m/%Y")
-        data[name] = "" if value is None else value
-    data.update(changes)
-    return data
 
 
 @pytest.fixture
