@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "cosodang.accounts",
     "cosodang.orgs",
     "cosodang.members",
+    "cosodang.evaluations",
+    "cosodang.admissions",
 ]
 
 MIDDLEWARE = [

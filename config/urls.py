@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("cosodang.core.urls")),
     path("to-chuc/", include("cosodang.orgs.urls")),
     path("dang-vien/", include("cosodang.members.urls")),
+    path("danh-gia/", include("cosodang.evaluations.urls")),
+    path("ket-nap/", include("cosodang.admissions.urls")),
     path("nhat-ky/", include("cosodang.core.audit_urls")),
     path("api/v1/", api.urls),
     path("quan-tri/", admin.site.urls),

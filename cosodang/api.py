@@ -17,7 +17,9 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as InputError
 from ninja.openapi.docs import DocsBase
 
+from cosodang.admissions.api import router as admissions_router
 from cosodang.api_auth import TokenAuth
+from cosodang.evaluations.api import router as evaluations_router
 from cosodang.members.api import router as members_router
 from cosodang.orgs.api import router as orgs_router
 
@@ -105,6 +107,8 @@ api = NinjaAPI(
 )
 api.add_router("/orgs/", orgs_router)
 api.add_router("/members/", members_router)
+api.add_router("/evaluations/", evaluations_router)
+api.add_router("/admissions/", admissions_router)
 
 
 @cache

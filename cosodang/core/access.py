@@ -28,6 +28,15 @@ class Action(StrEnum):
     VIEW_IDENTIFIERS = "view_identifiers"
     VIEW_AUDIT = "view_audit"
     MANAGE_USERS = "manage_users"
+    # Quality evaluation (evaluations app).
+    VIEW_EVALUATION = "view_evaluation"
+    ASSESS_MEMBER = "assess_member"  # cell committee: assess, record comments, propose
+    DECIDE_EVALUATION = "decide_evaluation"  # deciding committee: plan, calibrate, decide, publish
+    MANAGE_RULE_PACK = "manage_rule_pack"
+    # Admission of new members (admissions app).
+    VIEW_ADMISSION = "view_admission"
+    MANAGE_ADMISSION = "manage_admission"  # cell: candidates, dossier, cell votes
+    DECIDE_ADMISSION = "decide_admission"  # grassroots committee: resolutions, decisions
 
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -40,6 +49,13 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.EDIT_MEMBER,
             Action.VIEW_IDENTIFIERS,
             Action.VIEW_AUDIT,
+            Action.VIEW_EVALUATION,
+            Action.ASSESS_MEMBER,
+            Action.DECIDE_EVALUATION,
+            Action.MANAGE_RULE_PACK,
+            Action.VIEW_ADMISSION,
+            Action.MANAGE_ADMISSION,
+            Action.DECIDE_ADMISSION,
         }
     ),
     Role.SECRETARY: frozenset(
@@ -49,10 +65,21 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.EDIT_MEMBER,
             Action.VIEW_IDENTIFIERS,
             Action.VIEW_AUDIT,
+            Action.VIEW_EVALUATION,
+            Action.ASSESS_MEMBER,
+            Action.VIEW_ADMISSION,
+            Action.MANAGE_ADMISSION,
         }
     ),
     Role.INSPECTOR: frozenset(
-        {Action.VIEW_ORG, Action.VIEW_MEMBER, Action.VIEW_IDENTIFIERS, Action.VIEW_AUDIT}
+        {
+            Action.VIEW_ORG,
+            Action.VIEW_MEMBER,
+            Action.VIEW_IDENTIFIERS,
+            Action.VIEW_AUDIT,
+            Action.VIEW_EVALUATION,
+            Action.VIEW_ADMISSION,
+        }
     ),
     # Self-service: handled by the own-record clauses below, not by a subtree.
     Role.MEMBER: frozenset(),

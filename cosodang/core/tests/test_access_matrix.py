@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,13 +22,27 @@ from cosodang.accounts.services import create_api_token
 from cosodang.api import api
 from cosodang.core.models import AuditEvent
 from cosodang.core.testing import World, member_form_data
+from cosodang.core.tests.access_support import (
+    ALL,
+    API_PREFIX,
+    DAY,
+    EDITORS_OF_CELL_A,
+    ISO_DAY,
+    MANAGERS_OF_A,
+    NO_EDITOR,
+    PERSONAS,
+    TARGETS,
+    VIEWERS_OF_CELL_A,
+    VIEWERS_OF_PROVINCE_A,
+    ApiOp,
+    Case,
+    NoObject,
+    app_case_modules,
+)
 from cosodang.members.models import Member
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ("admin", "staff_a", "secretary_a", "member_a", "inspector_a", "staff_b")
-ALL = frozenset(PERSONAS)
-API_PREFIX = "/api/v1"
 # The Django admin is Django's own, guarded by `is_staff` (only superusers have it here); its
 # URL names follow the registered models, so the namespace is exempt as a whole and checked by
 # `test_admin_refuses_every_persona_but_the_superuser`.
@@ -67,9 +80,6 @@ def api_operations() -> set[tuple[str, str]]:
 
 # --- objects and request bodies --------------------------------------------------------------
 
-DAY = "15/01/2026"
-ISO_DAY = "2026-01-15"
-
 
 def _token_a(w: World) -> Any:
     token, _ = create_api_token(actor=w.staff_a, user=w.staff_a, name="ma-cua-a")
@@ -92,19 +102,18 @@ def _import_batch_a(w: World) -> Any:
 
 
 # Objects of province A an id can point at; each is built from the shared world.
-TARGETS: dict[str, Callable[[World], Any]] = {
-    "province_a": lambda w: w.province_a,
-    "cell_a": lambda w: w.cell_a,
-    "member_a": lambda w: w.member_a,  # Nguyễn Thị Hà, another member of the plain member's cell
-    "own_member": lambda w: w.plain_member_a.member,  # Hoàng Thị Lan, the plain member herself
-    "token_a": _token_a,
-    "import_batch_a": _import_batch_a,
-}
-
-VIEWERS_OF_PROVINCE_A = frozenset({"admin", "staff_a", "inspector_a"})
-VIEWERS_OF_CELL_A = VIEWERS_OF_PROVINCE_A | {"secretary_a"}
-MANAGERS_OF_A = frozenset({"admin", "staff_a"})
-EDITORS_OF_CELL_A = MANAGERS_OF_A | {"secretary_a"}
+TARGETS.update(
+    {
+        "province_a": lambda w: w.province_a,
+        "cell_a": lambda w: w.cell_a,
+        "member_a": lambda w: (
+            w.member_a
+        ),  # Nguyễn Thị Hà, another member of the plain member's cell
+        "own_member": lambda w: w.plain_member_a.member,  # Hoàng Thị Lan, the plain member herself
+        "token_a": _token_a,
+        "import_batch_a": _import_batch_a,
+    }
+)
 
 
 def org_post(name: str, target: str, w: World) -> dict[str, Any]:
@@ -122,25 +131,6 @@ def org_post(name: str, target: str, w: World) -> dict[str, Any]:
         "orgs:merge": {"target_code": w.cell_b.code, "effective": DAY},
         "orgs:dissolve": {"effective": DAY, "confirm": "on"},
     }[name]
-
-
-@dataclass(frozen=True)
-class Case:
-    """One object URL filled with one of A's objects, and the personas who may reach it."""
-
-    name: str
-    target: str
-    allowed: frozenset[str]
-    extra: dict[str, str] = field(default_factory=dict)
-    get_page: bool = True  # False: POST-only, a GET answers 404/405 to everyone
-    post: Callable[[World], dict[str, Any]] | None = None  # a write URL: its POST body
-
-    @property
-    def id(self) -> str:
-        return f"{self.name}[{self.target}]"
-
-    def url(self, w: World) -> str:
-        return reverse(self.name, kwargs={"pk": TARGETS[self.target](w).pk, **self.extra})
 
 
 def _org_cases() -> list[Case]:
@@ -213,29 +203,6 @@ OBJECT_CASES: list[Case] = [
         for name in ("members:import_confirm", "members:import_cancel")
     ],
 ]
-
-
-@dataclass(frozen=True)
-class ApiOp:
-    """One API operation filled with A's objects (in the path or the body)."""
-
-    method: str
-    path: str  # template, as in the OpenAPI schema
-    target: str | None  # fills the single path parameter
-    allowed: frozenset[str]
-    body: Callable[[World], dict[str, Any]] | None = None
-    query: Callable[[World], dict[str, Any]] | None = None
-
-    @property
-    def id(self) -> str:
-        return f"{self.method} {self.path}"
-
-    def url(self, w: World) -> str:
-        path = self.path
-        if self.target is not None:
-            pk = TARGETS[self.target](w).pk
-            path = path.replace("{org_id}", str(pk)).replace("{member_id}", str(pk))
-        return path
 
 
 def _member_api_body(w: World) -> dict[str, Any]:
@@ -326,24 +293,7 @@ EXTRA_API_CASES: list[ApiOp] = [
         body=lambda w: {"org_id": w.cell_b.pk},
     ),
 ]
-API_CASES: list[ApiOp] = [
-    *[op for op in API_OPERATIONS.values() if isinstance(op, ApiOp)],
-    *EXTRA_API_CASES,
-]
 
-
-@dataclass(frozen=True)
-class NoObject:
-    """A URL that takes no object id, why it needs no object scoping, and what it answers."""
-
-    reason: str
-    kwargs: dict[str, str] = field(default_factory=dict)
-    status: int = 200  # GET by any logged-in persona
-    overrides: dict[str, int] = field(default_factory=dict)  # persona -> status
-    api: bool = False  # called with a Bearer token
-
-
-NO_EDITOR = {"member_a": 404, "inspector_a": 404}
 
 # URL names that take no object: lists start from the user's visible scope in their selector,
 # the rest hold no Party data. Exempt from the 404 assertion, each for the reason given.
@@ -355,7 +305,7 @@ NO_OBJECT_URLS: dict[str, NoObject] = {
     "accounts:otp_verify": NoObject("the user's own second factor"),
     "accounts:otp_setup": NoObject("the user's own second factor"),
     "accounts:profile": NoObject("the user's own grants and tokens"),
-    "core:area": NoObject("static description of a product area", {"slug": "danh-gia"}),
+    "core:area": NoObject("static description of a product area", {"slug": "sinh-hoat"}),
     "orgs:tree": NoObject("list: starts from list_roots(actor)"),
     "members:list": NoObject(
         "list: starts from list_members(actor); ?org= is checked "
@@ -393,6 +343,20 @@ API_OBJECT_URL_NAMES = {
     "api:update_member",
     "api:create_member",
 }
+
+# Each app classifies its own URLs in `<app>/tests/access_cases.py` (see access_support).
+for _module in app_case_modules():
+    TARGETS.update(getattr(_module, "TARGETS", {}))
+    OBJECT_CASES += getattr(_module, "OBJECT_CASES", [])
+    API_OPERATIONS.update(getattr(_module, "API_OPERATIONS", {}))
+    EXTRA_API_CASES += getattr(_module, "EXTRA_API_CASES", [])
+    API_OBJECT_URL_NAMES |= getattr(_module, "API_OBJECT_URL_NAMES", set())
+    NO_OBJECT_URLS.update(getattr(_module, "NO_OBJECT_URLS", {}))
+
+API_CASES: list[ApiOp] = [
+    *[op for op in API_OPERATIONS.values() if isinstance(op, ApiOp)],
+    *EXTRA_API_CASES,
+]
 OBJECT_URL_NAMES = {c.name for c in OBJECT_CASES} | API_OBJECT_URL_NAMES
 
 

@@ -1,0 +1,7 @@
+"""Pages of the evaluations app."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "evaluations"
+
+urlpatterns: list = []
