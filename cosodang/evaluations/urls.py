@@ -1,7 +1,7 @@
-"""Pages of the evaluations app."""
+"""Pages of the evaluations app at /danh-gia/; each area's view module lists its patterns."""
 
-from django.urls import path  # noqa: F401
+from cosodang.evaluations.views import cycle, packs, ratings
 
 app_name = "evaluations"
 
-urlpatterns: list = []
+urlpatterns = [*packs.urlpatterns, *cycle.urlpatterns, *ratings.urlpatterns]

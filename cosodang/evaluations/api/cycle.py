@@ -1,0 +1,5 @@
+"""API of the evaluations app: cycle."""
+
+from ninja import Router
+
+router = Router()

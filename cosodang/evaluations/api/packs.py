@@ -1,0 +1,5 @@
+"""API of the evaluations app: packs."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""API of the evaluations app: ratings."""
+
+from ninja import Router
+
+router = Router()

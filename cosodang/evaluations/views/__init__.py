@@ -1,0 +1,1 @@
+"""Pages of the evaluations app, by area; `urls.py` gathers their URL patterns."""

@@ -1,0 +1,5 @@
+"""Pages of the evaluations app: cycle."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""Pages of the evaluations app: ratings."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
