@@ -144,10 +144,16 @@ class Period(models.Model):
         verbose_name_plural = "kỳ đánh giá"
         ordering = ["-year", "-quarter"]
         constraints = [
+            # Two constraints, not nulls_distinct=False: SQLite cannot enforce that option.
             models.UniqueConstraint(
                 fields=["org", "kind", "year", "quarter"],
-                name="evaluations_period_unique",
-                nulls_distinct=False,
+                condition=Q(quarter__isnull=False),
+                name="evaluations_period_unique_quarter",
+            ),
+            models.UniqueConstraint(
+                fields=["org", "kind", "year"],
+                condition=Q(quarter__isnull=True),
+                name="evaluations_period_unique_year",
             ),
             models.CheckConstraint(
                 condition=Q(kind="quarter", quarter__gte=1, quarter__lte=3)

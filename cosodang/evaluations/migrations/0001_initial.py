@@ -264,7 +264,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='period',
-            constraint=models.UniqueConstraint(fields=('org', 'kind', 'year', 'quarter'), name='evaluations_period_unique', nulls_distinct=False),
+            constraint=models.UniqueConstraint(condition=models.Q(('quarter__isnull', False)), fields=('org', 'kind', 'year', 'quarter'), name='evaluations_period_unique_quarter'),
+        ),
+        migrations.AddConstraint(
+            model_name='period',
+            constraint=models.UniqueConstraint(condition=models.Q(('quarter__isnull', True)), fields=('org', 'kind', 'year'), name='evaluations_period_unique_year'),
         ),
         migrations.AddConstraint(
             model_name='period',
