@@ -1,7 +1,8 @@
 """Building blocks of the access matrix (`test_access_matrix.py`), shared with the apps.
 
 Each app that adds URLs or API operations classifies them in its own
-`cosodang/<app>/tests/access_cases.py`, which may define any of:
+`cosodang/<app>/tests/access_cases.py` (or several `access_cases_<area>.py` modules, one per
+area of a large app), which may define any of:
 
 - ``TARGETS``: ``{name: world -> object}`` objects of province A an id can point at;
 - ``OBJECT_CASES``: ``list[Case]`` object URLs with who may reach them;
@@ -20,6 +21,7 @@ import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -99,14 +101,11 @@ class NoObject:
 
 
 def app_case_modules() -> list[ModuleType]:
-    """Return the `tests.access_cases` module of every installed cosodang app that has one."""
+    """Return the `tests/access_cases*.py` modules of every installed cosodang app."""
     out = []
     for config in apps.get_app_configs():
         if not config.name.startswith("cosodang."):
             continue
-        try:
-            out.append(importlib.import_module(f"{config.name}.tests.access_cases"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.tests.access_cases":
-                raise
+        for path in sorted((Path(config.path) / "tests").glob("access_cases*.py")):
+            out.append(importlib.import_module(f"{config.name}.tests.{path.stem}"))
     return out
