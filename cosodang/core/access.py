@@ -164,9 +164,11 @@ def _own_org_id(actor: Any) -> int | None:
 
 def _self_clause(model: type[models.Model], actor: Any, action: Action) -> Q | None:
     """Return the clause for what a plain member sees of their own, if anything."""
+    label = model._meta.label
+    if action == Action.VIEW_EVALUATION and label in _OWN_EVALUATION:
+        return _own_evaluation_clause(label, actor)
     if action not in SELF_ACTIONS:
         return None
-    label = model._meta.label
     if label == "members.Member" and action == Action.VIEW_MEMBER:
         member_id = _own_member_id(actor)
         return Q(pk=member_id) if member_id else None
@@ -174,6 +176,30 @@ def _self_clause(model: type[models.Model], actor: Any, action: Action) -> Q | N
         org_id = _own_org_id(actor)
         return Q(pk=org_id) if org_id else None
     return None
+
+
+# Evaluation records a member sees of their own (VIEW_EVALUATION): their self-review, their
+# rating and their objections; and, since results are published to the organisation
+# (rules.md §1.7), the ratings of their own cell once published.
+_OWN_EVALUATION = frozenset(
+    {"evaluations.SelfReview", "evaluations.Rating", "evaluations.Objection"}
+)
+_PUBLISHED_RATING_STATES = ("published", "locked")
+
+
+def _own_evaluation_clause(label: str, actor: Any) -> Q | None:
+    member_id = _own_member_id(actor)
+    if not member_id:
+        return None
+    if label == "evaluations.SelfReview":
+        return Q(member_id=member_id)
+    if label == "evaluations.Objection":
+        return Q(rating__member_id=member_id)
+    own = Q(member_id=member_id)
+    org_id = _own_org_id(actor)
+    if org_id:
+        own |= Q(org_id=org_id, state__in=_PUBLISHED_RATING_STATES)
+    return own
 
 
 def visible_to[M: models.Model](

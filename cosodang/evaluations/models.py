@@ -232,6 +232,8 @@ class SelfReview(models.Model):
         "tự xếp loại", max_length=6, choices=LEVEL_CHOICES, blank=True
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Why the cell returned the review for completion (state RETURNED).
+    return_note = models.TextField("lý do trả lại", blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -457,6 +459,10 @@ class Objection(models.Model):
         "trạng thái", max_length=10, choices=ObjectionState.choices, default=ObjectionState.OPEN
     )
     answer = models.TextField("trả lời", blank=True)
+    # The level the objection was about, kept when an upheld objection changes it.
+    previous_level = models.CharField(
+        "mức khi kiến nghị", max_length=6, choices=LEVEL_CHOICES, blank=True
+    )
     new_level = models.CharField("mức sau xem xét", max_length=6, choices=LEVEL_CHOICES, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
