@@ -1,5 +1,658 @@
-"""Pages of the evaluations app: cycle."""
+"""Pages of the evaluations app: the review cycle.
 
-from django.urls import URLPattern
+The landing page (what to do next), periods and their plan and timeline, the member's own
+self-review (filled in on a phone), the cell's progress by assessment source, results and
+objections, and a member's history across periods.
+"""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from cosodang.core.access import Action, can, require
+from cosodang.core.docx import DOCX_CONTENT_TYPE
+from cosodang.core.forms import apply_errors
+from cosodang.evaluations import rules_cycle as rc
+from cosodang.evaluations.documents_cycle import self_review_docx
+from cosodang.evaluations.models import (
+    LEVEL_CHOICES,
+    AssessmentSource,
+    Period,
+    PeriodKind,
+    PeriodState,
+    RatingState,
+    SelfReview,
+    SelfReviewForm,
+    SelfReviewState,
+)
+from cosodang.evaluations.selectors import cycle as sel
+from cosodang.evaluations.services import cycle as services
+from cosodang.members import selectors as member_selectors
+from cosodang.orgs import selectors as org_selectors
+from cosodang.orgs.forms import date_field
+from cosodang.orgs.models import PartyOrg
+
+NAV = "danh-gia"
+LEVEL_FIELD_CHOICES = [("", "— chọn mức —"), *LEVEL_CHOICES]
+SELF_REVIEW_TEXTS: tuple[tuple[str, str, str], ...] = (
+    ("ideology", "1. Tư tưởng chính trị", "Lập trường, bản lĩnh; chấp hành chủ trương, đường lối."),
+    ("ethics", "2. Phẩm chất đạo đức, lối sống", "Tu dưỡng, rèn luyện; gương mẫu nơi ở."),
+    ("working_style", "3. Tác phong, lề lối làm việc", "Tinh thần trách nhiệm, phối hợp."),
+    ("discipline", "4. Ý thức tổ chức kỷ luật", "Chấp hành nguyên tắc, điều lệnh, quy định."),
+    ("task_results", "5. Kết quả thực hiện chức trách, nhiệm vụ", "Nêu việc đã làm, kết quả."),
+    (
+        "evidence",
+        "Sản phẩm cụ thể, minh chứng",
+        "Chuyên án, văn bản, số liệu; mỗi dòng một việc.",
+    ),
+)
+
+
+def _period_for(request: HttpRequest, cell: Any) -> Period | None:
+    """Return the period chosen by ?ky= (within the actor's periods) or the newest one."""
+    raw = request.GET.get("ky", "") or request.POST.get("ky", "")
+    if raw.isdigit():
+        period = sel.get_period(request.user, int(raw))
+        if not cell.path.startswith(period.org_path):
+            raise Http404("Không tìm thấy")
+        return period
+    return sel.latest_period_for_cell(request.user, cell)
+
+
+# --------------------------------------------------------------------------------------------
+# Landing page and periods
+# --------------------------------------------------------------------------------------------
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """Show the periods in scope and what the user should do next."""
+    data = sel.landing(request.user)
+    return render(request, "evaluations/cycle/index.html", {"data": data, "nav": NAV})
+
+
+class PeriodForm(forms.Form):
+    """Plan a period: organisation, kind, year/quarter and the plan's dates."""
+
+    org: forms.ModelChoiceField = forms.ModelChoiceField(
+        label="Tổ chức (cấp ủy quyết định)", queryset=PartyOrg.objects.none()
+    )
+    kind = forms.ChoiceField(label="Loại kỳ", choices=PeriodKind.choices)
+    year = forms.IntegerField(label="Năm", min_value=2018, max_value=2100)
+    quarter = forms.TypedChoiceField(
+        label="Quý (chỉ với kỳ quý)",
+        choices=[("", "—"), (1, "Quý I"), (2, "Quý II"), (3, "Quý III")],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="Quý IV gộp vào kiểm điểm cuối năm.",
+    )
+    opens_on = date_field("Mở kiểm điểm")
+    self_review_due = date_field("Hạn nộp bản kiểm điểm")
+    cell_meeting_by = date_field("Hạn họp chi bộ kiểm điểm")
+    decision_by = date_field("Hạn cấp ủy quyết định")
+    publish_from = date_field("Công khai từ ngày")
+    publish_until = date_field("Công khai đến ngày")
+    closes_on = date_field("Kết thúc kỳ")
+    peer_review = forms.BooleanField(label="Cho phép đảng viên góp ý lẫn nhau", required=False)
+
+    def __init__(self, *args: Any, orgs: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = orgs  # type: ignore[attr-defined]
+
+    def plan(self) -> dict[str, date | None]:
+        return {name: self.cleaned_data.get(name) for name, _ in rc.PLAN_FIELDS}
+
+
+@login_required
+def period_create(request: HttpRequest) -> HttpResponse:
+    """Plan a new period for an organisation where the user decides evaluations."""
+    orgs = sel.decidable_orgs(request.user)
+    if not orgs.exists():
+        raise Http404("Không tìm thấy")
+    today = timezone.localdate()
+    initial: dict[str, Any] = {"kind": "year", "year": today.year}
+    initial.update(rc.default_plan(date(today.year, 1, 1), date(today.year, 12, 31)))
+    form = PeriodForm(request.POST or None, orgs=orgs, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            period = services.create_period(
+                actor=request.user,
+                org=form.cleaned_data["org"],
+                kind=form.cleaned_data["kind"],
+                year=form.cleaned_data["year"],
+                quarter=form.cleaned_data["quarter"],
+                plan=form.plan(),
+                peer_review=form.cleaned_data["peer_review"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Đã lập kế hoạch kỳ đánh giá {period.label}.")
+            return redirect("evaluations:period_detail", pk=period.pk)
+    return render(request, "evaluations/cycle/period_form.html", {"form": form, "nav": NAV})
+
+
+@login_required
+def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a period: plan, state, timeline, the committee's steps and the cells' progress."""
+    period = sel.get_period(request.user, pk)
+    decides = sel.can_decide(request.user, period)
+    member = sel.own_member(request.user)
+    context = {
+        "period": period,
+        "plan": [(label, getattr(period, name)) for name, label in rc.PLAN_FIELDS],
+        "timeline": sel.period_timeline(period),
+        "decides": decides,
+        "can_reopen": period.state == PeriodState.CLOSED and sel.can_reopen(request.user, period),
+        "steps": [s.value for s in rc.allowed_steps(period.state)],
+        "cells": sel.period_cells(request.user, period)
+        if can(request.user, Action.VIEW_EVALUATION, period.org) or sel.cells_for(request.user)
+        else [],
+        "objections": sel.list_objections(request.user, period) if decides else [],
+        "in_period": member is not None and member.org_path.startswith(period.org_path),
+        "nav": NAV,
+    }
+    return render(request, "evaluations/cycle/period_detail.html", context)
+
+
+def _step_view(step: str):  # type: ignore[no-untyped-def]
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        period = sel.get_period(request.user, pk)
+        try:
+            if step == "reopen":
+                services.reopen_period(
+                    actor=request.user, period=period, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, "Đã mở lại kỳ đánh giá.")
+            else:
+                require(request.user, Action.DECIDE_EVALUATION, period.org)
+                if step == "open":
+                    services.open_period(actor=request.user, period=period)
+                    messages.success(request, "Đã mở kỳ kiểm điểm.")
+                elif step == "publish":
+                    n = services.publish_results(actor=request.user, period=period)
+                    messages.success(request, f"Đã công khai {n} kết quả.")
+                else:
+                    services.close_period(actor=request.user, period=period)
+                    messages.success(request, "Đã kết thúc kỳ và khóa kết quả.")
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        return redirect("evaluations:period_detail", pk=period.pk)
+
+    view.__name__ = f"period_{step}"
+    view.__doc__ = f"Take the step «{step}» on a period (POST)."
+    return view
+
+
+# --------------------------------------------------------------------------------------------
+# The member's own self-review (phone first)
+# --------------------------------------------------------------------------------------------
+
+
+class SelfReviewForm_(forms.Form):
+    """The member's self-review on their group's form: built from the period's data."""
+
+    def __init__(
+        self,
+        *args: Any,
+        specs: list[rc.CriterionSpec],
+        remedies: int,
+        leader: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        textarea = forms.Textarea(attrs={"rows": 4})
+        for name, label, help_text in SELF_REVIEW_TEXTS:
+            self.fields[name] = forms.CharField(
+                label=label, help_text=help_text, required=False, widget=textarea
+            )
+        if leader:
+            self.fields["example_duty"] = forms.CharField(
+                label="Trách nhiệm nêu gương", required=False, widget=textarea
+            )
+        number = forms.NumberInput(attrs={"inputmode": "numeric", "min": 0})
+        for name, label in (
+            ("tasks_total", "Số nhiệm vụ được giao"),
+            ("tasks_on_time", "Hoàn thành đúng hạn"),
+            ("tasks_above_requirement", "Hoàn thành vượt yêu cầu"),
+            ("tasks_late", "Hoàn thành chậm tiến độ"),
+        ):
+            self.fields[name] = forms.IntegerField(
+                label=label, min_value=0, required=False, widget=number
+            )
+        for m in rc.manifestations().items:
+            self.fields[f"m_{m.id}"] = forms.BooleanField(label=m.text, required=False)
+            self.fields[f"mnote_{m.id}"] = forms.CharField(
+                label=f"Ghi chú {m.id}", required=False, max_length=1000
+            )
+        self.fields["shortcomings"] = forms.CharField(
+            label="Hạn chế, khuyết điểm và nguyên nhân",
+            help_text="Mỗi dòng một hạn chế: kỳ sau sẽ tự đưa vào mục khắc phục.",
+            required=False,
+            widget=textarea,
+        )
+        statuses = list(rc.form_config().remedy_statuses.items())
+        for i in range(remedies):
+            self.fields[f"remedy_text_{i}"] = forms.CharField(
+                label=f"Hạn chế kỳ trước {i + 1}", required=False, max_length=1000
+            )
+            self.fields[f"remedy_status_{i}"] = forms.ChoiceField(
+                label="Tình trạng", choices=statuses, required=False
+            )
+        self.fields["remedy_plan"] = forms.CharField(
+            label="Phương hướng, biện pháp khắc phục", required=False, widget=textarea
+        )
+        for spec in specs:
+            if spec.points is not None:
+                self.fields[f"criterion_{spec.code}"] = forms.CharField(
+                    label=f"{spec.title} (tối đa {spec.points} điểm)",
+                    required=False,
+                    widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                    help_text="" if spec.confirmed else "Điểm tối đa: chưa xác nhận.",
+                )
+            else:
+                self.fields[f"criterion_{spec.code}"] = forms.ChoiceField(
+                    label=spec.title,
+                    choices=[("", "—"), *((g, g) for g in spec.grades)],
+                    required=False,
+                )
+        self.fields["proposed_level"] = forms.ChoiceField(
+            label="Tự nhận mức xếp loại",
+            choices=LEVEL_FIELD_CHOICES,
+            required=False,
+            widget=forms.RadioSelect,
+        )
+        self.specs = specs
+        self.remedy_count = remedies
+
+    def service_data(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        data: dict[str, Any] = {
+            name: d.get(name, "") for name in services.TEXT_FIELDS if name in self.fields
+        }
+        for name in rc.TASK_FIELDS:
+            data[name] = d.get(name) or 0
+        data["manifestations"] = {
+            m.id: {"flag": bool(d.get(f"m_{m.id}")), "note": d.get(f"mnote_{m.id}", "")}
+            for m in rc.manifestations().items
+        }
+        data["remedies"] = [
+            {"text": d.get(f"remedy_text_{i}", ""), "status": d.get(f"remedy_status_{i}") or ""}
+            for i in range(self.remedy_count)
+        ]
+        data["criterion_scores"] = {s.code: d.get(f"criterion_{s.code}", "") for s in self.specs}
+        data["proposed_level"] = d.get("proposed_level", "")
+        return data
+
+    def groups(self) -> list[tuple[rc.ManifestationGroup, list[tuple[Any, Any, bool]]]]:
+        """Return the manifestation fields by group, with their support tag."""
+        return [
+            (
+                g,
+                [(self[f"m_{m.id}"], self[f"mnote_{m.id}"], m.confirmed) for m in g.items],
+            )
+            for g in rc.manifestations().groups
+        ]
+
+    def remedy_rows(self) -> list[tuple[Any, Any]]:
+        return [
+            (self[f"remedy_text_{i}"], self[f"remedy_status_{i}"]) for i in range(self.remedy_count)
+        ]
+
+    def criterion_fields(self) -> list[Any]:
+        return [self[f"criterion_{s.code}"] for s in self.specs]
+
+
+def _initial(review: SelfReview) -> dict[str, Any]:
+    initial: dict[str, Any] = {name: getattr(review, name) for name in services.TEXT_FIELDS}
+    initial.update({name: getattr(review, name) for name in rc.TASK_FIELDS})
+    for key, entry in (review.manifestations or {}).items():
+        initial[f"m_{key}"] = entry.get("flag", False)
+        initial[f"mnote_{key}"] = entry.get("note", "")
+    for i, row in enumerate(review.remedies or []):
+        initial[f"remedy_text_{i}"] = row.get("text", "")
+        initial[f"remedy_status_{i}"] = row.get("status", "not_done")
+    for code, value in (review.criterion_scores or {}).items():
+        initial[f"criterion_{code}"] = value
+    initial["proposed_level"] = review.proposed_level
+    return initial
+
+
+@login_required
+def self_review_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Let the member fill in, save and submit their own self-review for a period."""
+    period = sel.get_period(request.user, pk)
+    member = sel.own_member(request.user)
+    if member is None or not sel.eligible_members(period).filter(pk=member.pk).exists():
+        raise Http404("Không tìm thấy")
+    review = sel.own_self_review(request.user, period) or services._new_review(period, member)
+    specs = sel.criterion_specs(period, review.form)
+    remedies = len(review.remedies or []) + 2
+    editable = period.state == PeriodState.OPEN and review.state != SelfReviewState.SUBMITTED
+    form = SelfReviewForm_(
+        request.POST or None,
+        initial=_initial(review),
+        specs=specs,
+        remedies=remedies,
+        leader=review.form == SelfReviewForm.FORM_2B,
+    )
+    if request.method == "POST":
+        if not editable:
+            messages.error(request, "Bản kiểm điểm không sửa được lúc này.")
+            return redirect("evaluations:self_review_edit", pk=period.pk)
+        if form.is_valid():
+            submit = request.POST.get("action") == "submit"
+            try:
+                saved = services.save_self_review(
+                    actor=request.user, period=period, data=form.service_data(), submit=submit
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, "Đã nộp bản kiểm điểm." if submit else "Đã lưu bản nháp.")
+                if submit:
+                    return redirect("evaluations:self_review_detail", pk=saved.pk)
+                return redirect("evaluations:self_review_edit", pk=period.pk)
+    quarters = sel.quarter_results(member, period.year) if period.kind == PeriodKind.YEAR else []
+    return render(
+        request,
+        "evaluations/cycle/self_review_form.html",
+        {
+            "period": period,
+            "review": review,
+            "form": form,
+            "editable": editable,
+            "quarters": quarters,
+            "due": period.self_review_due,
+            "manifestation_source": rc.manifestations(),
+            "nav": NAV,
+        },
+    )
+
+
+@login_required
+def self_review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a self-review (the member's own, or one in the reader's scope)."""
+    review = sel.get_self_review(request.user, pk)
+    member = sel.own_member(request.user)
+    own = member is not None and member.pk == review.member_id
+    specs = {s.code: s for s in sel.criterion_specs(review.period, review.form)}
+    return render(
+        request,
+        "evaluations/cycle/self_review_detail.html",
+        {
+            "review": review,
+            "own": own,
+            "hidden": not own and review.state == SelfReviewState.DRAFT,
+            "can_return": review.state == SelfReviewState.SUBMITTED
+            and review.period.state == PeriodState.OPEN
+            and can(request.user, Action.ASSESS_MEMBER, review.member.org),
+            "groups": rc.manifestations().groups,
+            "flags": review.manifestations or {},
+            "scores": [
+                (specs[c].title if c in specs else c, v, specs[c].points if c in specs else None)
+                for c, v in (review.criterion_scores or {}).items()
+            ],
+            "statuses": rc.form_config().remedy_statuses,
+            "nav": NAV,
+        },
+    )
+
+
+@login_required
+def self_review_docx_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Download a self-review as .docx in the form's layout."""
+    review = sel.get_self_review(request.user, pk)
+    member = sel.own_member(request.user)
+    if review.state == SelfReviewState.DRAFT and (member is None or member.pk != review.member_id):
+        raise Http404("Không tìm thấy")
+    response = HttpResponse(self_review_docx(review), content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = (
+        f'attachment; filename="ban-kiem-diem-{review.period.year}-{review.member_id}.docx"'
+    )
+    return response
+
+
+@login_required
+@require_POST
+def self_review_return(request: HttpRequest, pk: int) -> HttpResponse:
+    """Return a submitted self-review to its member for completion (cell committee)."""
+    review = sel.get_self_review(request.user, pk)
+    require(request.user, Action.ASSESS_MEMBER, review.member.org)
+    try:
+        services.return_self_review(
+            actor=request.user, review=review, note=request.POST.get("note", "")
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "Đã trả lại bản kiểm điểm để bổ sung.")
+    return redirect("evaluations:self_review_detail", pk=review.pk)
+
+
+# --------------------------------------------------------------------------------------------
+# The cell: progress by source, assessments of a member
+# --------------------------------------------------------------------------------------------
+
+
+@login_required
+def cell(request: HttpRequest, pk: int) -> HttpResponse:
+    """List each member of a cell with their self-review and which sources are in or missing."""
+    org = org_selectors.get_org(request.user, pk, Action.VIEW_EVALUATION)
+    period = _period_for(request, org)
+    rows = sel.cell_progress(period, org) if period else []
+    return render(
+        request,
+        "evaluations/cycle/cell.html",
+        {
+            "org": org,
+            "period": period,
+            "periods": sel.periods_for_cell(request.user, org)[:10],
+            "rows": rows,
+            "can_assess": can(request.user, Action.ASSESS_MEMBER, org),
+            "nav": NAV,
+        },
+    )
+
+
+class AssessmentForm(forms.Form):
+    """One source's assessment of a member."""
+
+    source = forms.ChoiceField(label="Nguồn nhận xét", choices=AssessmentSource.choices)
+    author_name = forms.CharField(
+        label="Người/cơ quan nhận xét",
+        required=False,
+        max_length=255,
+        help_text="Để trống: ghi tên người nhập.",
+    )
+    text = forms.CharField(
+        label="Nội dung nhận xét", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    level = forms.ChoiceField(label="Mức đề xuất", choices=LEVEL_FIELD_CHOICES, required=False)
+    score = forms.DecimalField(
+        label="Điểm (nếu có)", required=False, min_value=0, max_value=100, decimal_places=2
+    )
+    meeting_date = date_field("Ngày họp chi bộ / ngày nhận xét", required=False)
+    exempt = forms.BooleanField(
+        label="Được miễn nhận xét nơi cư trú (HD 33-HD/BTCTW mục 1)", required=False
+    )
+    exempt_reason = forms.CharField(label="Lý do miễn", required=False, max_length=255)
+
+
+@login_required
+def assess(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a member's assessments in a period by source, and record one more."""
+    member = member_selectors.get_member(request.user, pk)
+    require(request.user, Action.ASSESS_MEMBER, member.org)
+    period = _period_for(request, member.org)
+    form = AssessmentForm(request.POST or None)
+    if period is None:
+        return render(
+            request,
+            "evaluations/cycle/assess.html",
+            {"member": member, "period": None, "form": form, "nav": NAV},
+        )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_assessment(
+                actor=request.user, period=period, member=member, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Đã ghi nhận xét.")
+            return redirect(f"{request.path}?ky={period.pk}")
+    progress = next(
+        (r for r in sel.cell_progress(period, member.org) if r.member.pk == member.pk), None
+    )
+    return render(
+        request,
+        "evaluations/cycle/assess.html",
+        {
+            "member": member,
+            "period": period,
+            "form": form,
+            "assessments": sel.list_assessments(request.user, period, member),
+            "progress": progress,
+            "review": SelfReview.objects.filter(period=period, member=member).first(),
+            "nav": NAV,
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Results, objections, history
+# --------------------------------------------------------------------------------------------
+
+
+@login_required
+def results(request: HttpRequest, pk: int) -> HttpResponse:
+    """List the period's results the user may see; the member may object to their own."""
+    period = sel.get_period(request.user, pk)
+    member = sel.own_member(request.user)
+    ratings = list(sel.list_results(request.user, period))
+    own = next((r for r in ratings if member is not None and r.member_id == member.pk), None)
+    objections = list(sel.list_objections(request.user, period))
+    return render(
+        request,
+        "evaluations/cycle/results.html",
+        {
+            "period": period,
+            "ratings": ratings,
+            "own": own,
+            "can_object": own is not None
+            and own.state == RatingState.PUBLISHED
+            and rc.refuse_objection(timezone.localdate(), services.plan_of(period)) is None,
+            "objections": objections,
+            "decides": sel.can_decide(request.user, period),
+            "nav": NAV,
+        },
+    )
+
+
+@login_required
+@require_POST
+def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Lodge the member's objection to their own published result."""
+    rating = sel.get_rating(request.user, pk)
+    member = sel.own_member(request.user)
+    if member is None or member.pk != rating.member_id:
+        raise Http404("Không tìm thấy")
+    try:
+        services.lodge_objection(
+            actor=request.user, rating=rating, text=request.POST.get("text", "")
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "Đã gửi kiến nghị; cấp ủy sẽ trả lời trước khi kết thúc kỳ.")
+    return redirect("evaluations:results", pk=rating.period_id)
+
+
+class AnswerForm(forms.Form):
+    """The committee's answer to an objection."""
+
+    decision = forms.ChoiceField(
+        label="Quyết định",
+        choices=[("dismiss", "Không chấp nhận"), ("uphold", "Chấp nhận, xếp loại lại")],
+        widget=forms.RadioSelect,
+    )
+    new_level = forms.ChoiceField(
+        label="Mức sau xem xét", choices=LEVEL_FIELD_CHOICES, required=False
+    )
+    answer = forms.CharField(label="Nội dung trả lời", widget=forms.Textarea(attrs={"rows": 4}))
+
+
+@login_required
+def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Answer an objection: uphold with a new level, or dismiss (deciding committee)."""
+    objection = sel.get_objection(request.user, pk, Action.DECIDE_EVALUATION)
+    form = AnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.answer_objection(
+                actor=request.user,
+                objection=objection,
+                upheld=form.cleaned_data["decision"] == "uphold",
+                answer=form.cleaned_data["answer"],
+                new_level=form.cleaned_data["new_level"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Đã trả lời kiến nghị.")
+            return redirect("evaluations:results", pk=objection.rating.period_id)
+    return render(
+        request,
+        "evaluations/cycle/objection_answer.html",
+        {"objection": objection, "form": form, "nav": NAV},
+    )
+
+
+@login_required
+def member_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show every period's level, score and reasons of a member."""
+    member = member_selectors.get_member(request.user, pk)
+    return render(
+        request,
+        "evaluations/cycle/member_history.html",
+        {"member": member, "rows": sel.member_history(request.user, member), "nav": NAV},
+    )
+
+
+urlpatterns = [
+    path("", index, name="index"),
+    path("ky/tao/", period_create, name="period_create"),
+    path("ky/<int:pk>/", period_detail, name="period_detail"),
+    path("ky/<int:pk>/mo/", _step_view("open"), name="period_open"),
+    path("ky/<int:pk>/cong-khai/", _step_view("publish"), name="period_publish"),
+    path("ky/<int:pk>/ket-thuc/", _step_view("close"), name="period_close"),
+    path("ky/<int:pk>/mo-lai/", _step_view("reopen"), name="period_reopen"),
+    path("ky/<int:pk>/ban-kiem-diem/", self_review_edit, name="self_review_edit"),
+    path("ky/<int:pk>/ket-qua/", results, name="results"),
+    path("ban-kiem-diem/<int:pk>/", self_review_detail, name="self_review_detail"),
+    path("ban-kiem-diem/<int:pk>/docx/", self_review_docx_view, name="self_review_docx"),
+    path("ban-kiem-diem/<int:pk>/tra-lai/", self_review_return, name="self_review_return"),
+    path("chi-bo/<int:pk>/", cell, name="cell"),
+    path("dang-vien/<int:pk>/nhan-xet/", assess, name="assess"),
+    path("dang-vien/<int:pk>/lich-su/", member_history, name="member_history"),
+    path("ket-qua/<int:pk>/kien-nghi/", objection_create, name="objection_create"),
+    path("kien-nghi/<int:pk>/tra-loi/", objection_answer, name="objection_answer"),
+]

@@ -1,0 +1,147 @@
+"""Access classification of the review-cycle URLs (see core/tests/access_support.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cosodang.core.testing import World
+from cosodang.core.tests.access_support import (
+    API_PREFIX,
+    EDITORS_OF_CELL_A,
+    MANAGERS_OF_A,
+    VIEWERS_OF_CELL_A,
+    ApiOp,
+    Case,
+    NoObject,
+)
+from cosodang.evaluations.models import Objection, Period, Rating, SelfReview
+from cosodang.evaluations.tests.cycle_support import make_period, make_rating
+
+# Everyone of A with a role or a member record in A's cell; not the sibling province's staff.
+PEOPLE_OF_A = frozenset({"admin", "staff_a", "secretary_a", "member_a", "inspector_a"})
+# Personas with a member record in a cell of the period (their own self-review).
+MEMBERS_OF_A = frozenset({"secretary_a", "member_a"})
+NOT_DECIDERS = {"secretary_a": 404, "member_a": 404, "inspector_a": 404}
+
+
+def period_a(w: World) -> Period:
+    """Province A's open 2025 period (created once per test)."""
+    found = Period.objects.filter(org=w.province_a, kind="year", year=2025).first()
+    return found or make_period(w)
+
+
+def review_of(w: World, member: Any) -> SelfReview:
+    period = period_a(w)
+    found = SelfReview.objects.filter(period=period, member=member).first()
+    return found or SelfReview.objects.create(
+        period=period,
+        member=member,
+        org_path=member.org_path,
+        form="2A",
+        state="submitted",
+        task_results="Hoàn thành",
+        proposed_level="HTTNV",
+    )
+
+
+def own_rating(w: World) -> Rating:
+    period = period_a(w)
+    member = w.plain_member_a.member
+    found = Rating.objects.filter(period=period, member=member).first()
+    return found or make_rating(period, member, state="published")
+
+
+def own_objection(w: World) -> Objection:
+    rating = own_rating(w)
+    found = Objection.objects.filter(rating=rating).first()
+    return found or Objection.objects.create(
+        rating=rating, org_path=rating.org_path, lodged_by=w.plain_member_a, text="Lý do"
+    )
+
+
+TARGETS = {
+    "cycle_period_a": period_a,
+    "cycle_review_a": lambda w: review_of(w, w.member_a),
+    "cycle_own_review": lambda w: review_of(w, w.plain_member_a.member),
+    "cycle_own_rating": own_rating,
+    "cycle_own_objection": own_objection,
+}
+
+
+def _post(**data: str):  # type: ignore[no-untyped-def]
+    return lambda w: data
+
+
+OBJECT_CASES = [
+    Case("evaluations:period_detail", "cycle_period_a", PEOPLE_OF_A),
+    Case("evaluations:results", "cycle_period_a", PEOPLE_OF_A),
+    Case(
+        "evaluations:self_review_edit",
+        "cycle_period_a",
+        MEMBERS_OF_A,
+        post=_post(action="save", ideology="Kiên định"),
+    ),
+    *[
+        Case(name, "cycle_period_a", MANAGERS_OF_A, get_page=False, post=_post())
+        for name in (
+            "evaluations:period_open",
+            "evaluations:period_publish",
+            "evaluations:period_close",
+        )
+    ],
+    # Only a superior committee of the period's organisation (here: the superuser).
+    Case(
+        "evaluations:period_reopen",
+        "cycle_period_a",
+        frozenset({"admin"}),
+        get_page=False,
+        post=_post(reason="Xếp loại lại"),
+    ),
+    Case("evaluations:self_review_detail", "cycle_review_a", VIEWERS_OF_CELL_A),
+    Case("evaluations:self_review_detail", "cycle_own_review", VIEWERS_OF_CELL_A | {"member_a"}),
+    Case("evaluations:self_review_docx", "cycle_review_a", VIEWERS_OF_CELL_A),
+    Case("evaluations:self_review_docx", "cycle_own_review", VIEWERS_OF_CELL_A | {"member_a"}),
+    Case(
+        "evaluations:self_review_return",
+        "cycle_review_a",
+        EDITORS_OF_CELL_A,
+        get_page=False,
+        post=_post(note="Bổ sung minh chứng"),
+    ),
+    Case("evaluations:cell", "cell_a", VIEWERS_OF_CELL_A),
+    Case(
+        "evaluations:assess",
+        "member_a",
+        EDITORS_OF_CELL_A,
+        post=_post(source="cell_committee", text="Hoàn thành tốt"),
+    ),
+    Case("evaluations:member_history", "member_a", VIEWERS_OF_CELL_A),
+    Case("evaluations:member_history", "own_member", VIEWERS_OF_CELL_A | {"member_a"}),
+    Case(
+        "evaluations:objection_create",
+        "cycle_own_rating",
+        frozenset({"member_a"}),
+        get_page=False,
+        post=_post(text="Tôi đề nghị xem xét lại"),
+    ),
+    Case(
+        "evaluations:objection_answer",
+        "cycle_own_objection",
+        MANAGERS_OF_A,
+        post=_post(decision="dismiss", answer="Không đủ căn cứ"),
+    ),
+]
+
+NO_OBJECT_URLS = {
+    "evaluations:index": NoObject("landing: periods from list_periods(actor), own records only"),
+    "evaluations:period_create": NoObject(
+        "the organisation is picked from decidable_orgs(actor) (DECIDE_EVALUATION) and checked "
+        "again by create_period",
+        overrides=NOT_DECIDERS,
+    ),
+}
+
+API_OPERATIONS: dict[tuple[str, str], ApiOp | str] = {}
+EXTRA_API_CASES: list[ApiOp] = []
+API_OBJECT_URL_NAMES: set[str] = set()
+_ = API_PREFIX
