@@ -15,12 +15,6 @@ from .models import AuditEvent
 
 # Product areas whose issue has not landed yet: shown as "chưa triển khai" pages.
 AREAS: dict[str, tuple[str, str]] = {
-    "danh-gia": (
-        "Đánh giá, xếp loại chất lượng",
-        "Kiểm điểm tự phê bình và phê bình, đánh giá liên tục theo quý và năm, chấm điểm theo "
-        "thang 100 điểm của QĐ 366, so sánh giữa các vị trí tương đương, công khai kết quả, "
-        "tỷ lệ và gắn xếp loại cá nhân với tập thể.",
-    ),
     "ket-nap": (
         "Kết nạp đảng viên",
         "Quản lý quần chúng ưu tú, hồ sơ kết nạp theo từng bước (1-KNĐ đến 9-KNĐ), biểu quyết, "
