@@ -18,6 +18,7 @@ from ninja.errors import ValidationError as InputError
 from ninja.openapi.docs import DocsBase
 
 from cosodang.admissions.api import router as admissions_router
+from cosodang.admissions.api_workdays import router as workdays_router
 from cosodang.api_auth import TokenAuth
 from cosodang.evaluations.api import router as evaluations_router
 from cosodang.members.api import router as members_router
@@ -109,6 +110,7 @@ api.add_router("/orgs/", orgs_router)
 api.add_router("/members/", members_router)
 api.add_router("/evaluations/", evaluations_router)
 api.add_router("/admissions/", admissions_router)
+api.add_router("/workdays/", workdays_router)
 
 
 @cache

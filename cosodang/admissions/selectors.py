@@ -70,6 +70,10 @@ class CaseRow:
     step_label: str
     violations: list[str] = field(default_factory=list)
 
+    @property
+    def overdue_days(self) -> int:
+        return -self.days_left if self.days_left is not None and self.days_left < 0 else 0
+
 
 def case_queryset() -> QuerySet[AdmissionCase]:
     return AdmissionCase.objects.select_related("candidate", "org", "org__parent").prefetch_related(

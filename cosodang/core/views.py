@@ -15,11 +15,6 @@ from .models import AuditEvent
 
 # Product areas whose issue has not landed yet: shown as "chưa triển khai" pages.
 AREAS: dict[str, tuple[str, str]] = {
-    "ket-nap": (
-        "Kết nạp đảng viên",
-        "Quản lý quần chúng ưu tú, hồ sơ kết nạp theo từng bước (1-KNĐ đến 9-KNĐ), biểu quyết, "
-        "thời hạn tính theo ngày làm việc, thời kỳ dự bị và công nhận đảng viên chính thức.",
-    ),
     "sinh-hoat": (
         "Sinh hoạt chi bộ",
         "Sinh hoạt thường kỳ và chuyên đề, điểm danh, biên bản, biểu quyết, nghị quyết gắn với "
