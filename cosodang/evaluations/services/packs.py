@@ -220,7 +220,7 @@ def update_clone_parameters(
     refuses, raises ValidationError keyed by the path with the packs' Vietnamese message;
     nothing is written then.
     """
-    row = StoredPack.objects.select_for_update().select_related("owner").get(pk=stored.pk)
+    row = StoredPack.objects.select_for_update().get(pk=stored.pk)
     if row.builtin or row.owner is None:
         raise ValidationError("Gói quy tắc gốc chỉ được xem, không được sửa.")
     require(actor, Action.MANAGE_RULE_PACK, row.owner)
