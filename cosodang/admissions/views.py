@@ -102,7 +102,10 @@ def candidate_create(request: HttpRequest) -> HttpResponse:
     """Add a candidate to a cell's pool."""
     if not can_anywhere(request.user, Action.MANAGE_ADMISSION):
         raise Http404
-    form = f.CandidateForm(request.POST or None, orgs=_candidate_orgs(request))
+    orgs = _candidate_orgs(request)
+    only = list(orgs[:2])
+    initial = {"org": only[0]} if len(only) == 1 else {}  # a secretary has one cell
+    form = f.CandidateForm(request.POST or None, orgs=orgs, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             cand = services.create_candidate(
