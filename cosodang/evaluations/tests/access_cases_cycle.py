@@ -14,8 +14,9 @@ from cosodang.core.tests.access_support import (
     Case,
     NoObject,
 )
+from cosodang.evaluations import rules_cycle as rc
 from cosodang.evaluations.models import Objection, Period, Rating, SelfReview
-from cosodang.evaluations.tests.cycle_support import make_period, make_rating
+from cosodang.evaluations.tests.cycle_support import ensure_packs, make_rating, plan_around
 
 # Everyone of A with a role or a member record in A's cell; not the sibling province's staff.
 PEOPLE_OF_A = frozenset({"admin", "staff_a", "secretary_a", "member_a", "inspector_a"})
@@ -25,9 +26,26 @@ NOT_DECIDERS = {"secretary_a": 404, "member_a": 404, "inspector_a": 404}
 
 
 def period_a(w: World) -> Period:
-    """Province A's open 2025 period (created once per test)."""
+    """Province A's open 2025 period, written directly (no audit event: the API cases count
+    audit events around the call that builds the URL)."""
     found = Period.objects.filter(org=w.province_a, kind="year", year=2025).first()
-    return found or make_period(w)
+    if found:
+        return found
+    from cosodang.evaluations.selectors.packs import stored_pack_for_date
+
+    ensure_packs()
+    start, end = rc.period_bounds("year", 2025, None)
+    return Period.objects.create(
+        org=w.province_a,
+        org_path=w.province_a.path,
+        kind="year",
+        year=2025,
+        start=start,
+        end=end,
+        pack=stored_pack_for_date(end),
+        state="open",
+        **plan_around(),
+    )
 
 
 def review_of(w: World, member: Any) -> SelfReview:
@@ -139,9 +157,84 @@ NO_OBJECT_URLS = {
         "again by create_period",
         overrides=NOT_DECIDERS,
     ),
+    "api:list_periods": NoObject("list: starts from list_periods(actor)", api=True),
 }
 
-API_OPERATIONS: dict[tuple[str, str], ApiOp | str] = {}
-EXTRA_API_CASES: list[ApiOp] = []
-API_OBJECT_URL_NAMES: set[str] = set()
-_ = API_PREFIX
+EVAL = f"{API_PREFIX}/evaluations"
+# Personas who may read assessments (VIEW_EVALUATION): not the plain member.
+ASSESSMENT_READERS = frozenset({"admin", "staff_a", "secretary_a", "inspector_a"})
+
+
+def _period_body(w: World) -> dict[str, Any]:
+    plan = {k: v.isoformat() for k, v in plan_around().items()}
+    return {"org_id": w.province_a.pk, "kind": "year", "year": 2024, **plan}
+
+
+API_OPERATIONS: dict[tuple[str, str], ApiOp | str] = {
+    ("GET", f"{EVAL}/periods"): "list: starts from list_periods(actor)",
+}
+for _op in [
+    ApiOp("GET", f"{EVAL}/periods/{{period_id}}", "cycle_period_a", PEOPLE_OF_A),
+    ApiOp("POST", f"{EVAL}/periods", None, MANAGERS_OF_A, body=_period_body),
+    ApiOp("GET", f"{EVAL}/periods/{{period_id}}/self-review", "cycle_period_a", MEMBERS_OF_A),
+    ApiOp(
+        "PUT",
+        f"{EVAL}/periods/{{period_id}}/self-review",
+        "cycle_period_a",
+        MEMBERS_OF_A,
+        body=lambda w: {"ideology": "Kiên định"},
+    ),
+    ApiOp(
+        "POST",
+        f"{EVAL}/periods/{{period_id}}/self-review/submit",
+        "cycle_period_a",
+        MEMBERS_OF_A,
+        body=lambda w: {"task_results": "Hoàn thành", "proposed_level": "HTTNV"},
+    ),
+    ApiOp("GET", f"{EVAL}/periods/{{period_id}}/assessments", "cycle_period_a", ASSESSMENT_READERS),
+    ApiOp(
+        "POST",
+        f"{EVAL}/periods/{{period_id}}/assessments",
+        "cycle_period_a",
+        EDITORS_OF_CELL_A,
+        body=lambda w: {"member_id": w.member_a.pk, "source": "cell_committee", "text": "Tốt"},
+    ),
+    ApiOp(
+        "POST",
+        f"{EVAL}/ratings/{{rating_id}}/objections",
+        "cycle_own_rating",
+        frozenset({"member_a"}),
+        body=lambda w: {"text": "Đề nghị xem xét lại"},
+    ),
+    ApiOp(
+        "POST",
+        f"{EVAL}/objections/{{objection_id}}/answer",
+        "cycle_own_objection",
+        MANAGERS_OF_A,
+        body=lambda w: {"upheld": False, "answer": "Không đủ căn cứ"},
+    ),
+]:
+    API_OPERATIONS[(_op.method, _op.path)] = _op
+
+EXTRA_API_CASES: list[ApiOp] = [
+    # Filtering the assessments on a member of A.
+    ApiOp(
+        "GET",
+        f"{EVAL}/periods/{{period_id}}/assessments",
+        "cycle_period_a",
+        ASSESSMENT_READERS,
+        query=lambda w: {"member_id": w.member_a.pk},
+    ),
+]
+
+API_OBJECT_URL_NAMES: set[str] = {
+    "api:get_period",
+    "api:create_period",
+    "api:get_own_self_review",
+    "api:put_own_self_review",
+    "api:submit_own_self_review",
+    "api:list_period_assessments",
+    "api:create_assessment",
+    "api:create_objection",
+    "api:answer_objection",
+}
