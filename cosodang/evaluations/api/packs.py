@@ -19,6 +19,7 @@ from cosodang.evaluations.selectors import packs as selectors
 
 router = Router(tags=["Đánh giá, xếp loại: gói quy tắc"])
 
+MAX_TASKS = 100_000  # far above any real count; keeps the arithmetic small
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 # The engine names the simulated period; the caller gave only its date.
 _FIELD_ALIASES = {"period": "date"}
@@ -52,10 +53,10 @@ class SimulateIn(Schema):
     score: Decimal | None = Field(
         None, ge=0, le=100, description="Điểm 0–100, tối đa 2 chữ số thập phân."
     )
-    tasks_total: int = Field(..., ge=0)
-    tasks_on_time: int = Field(..., ge=0)
-    tasks_above_requirement: int = Field(0, ge=0)
-    tasks_late: int = Field(0, ge=0)
+    tasks_total: int = Field(..., ge=0, le=MAX_TASKS)
+    tasks_on_time: int = Field(..., ge=0, le=MAX_TASKS)
+    tasks_above_requirement: int = Field(0, ge=0, le=MAX_TASKS)
+    tasks_late: int = Field(0, ge=0, le=MAX_TASKS)
     disciplines: list[DisciplineIn] = Field(default_factory=list, max_length=100)
     degradation_concluded: bool = False
     professional_level: Level | None = None

@@ -266,3 +266,13 @@ def test_pack_detail_lists_the_unconfirmed_parameters_with_their_notes(staff: Cl
 
 def test_pack_detail_of_a_missing_pack_is_404(staff: Client) -> None:
     assert staff.get("/api/v1/evaluations/packs/999999").status_code == 404
+
+
+def test_an_absurd_task_count_is_refused_naming_it(staff: Client) -> None:
+    response = post(staff, body(tasks_total=10**12))
+    assert (response.status_code, fields_named(response)) == (422, ["tasks_total"])
+
+
+def test_a_score_that_is_not_a_number_is_refused_naming_score(staff: Client) -> None:
+    response = post(staff, body(score="chín mươi"))
+    assert (response.status_code, fields_named(response)) == (422, ["score"])
