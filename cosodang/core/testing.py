@@ -14,6 +14,7 @@ from typing import Any
 
 from cosodang.accounts.models import Role, RoleGrant, User
 from cosodang.core.vn import fold, name_sort_key
+from cosodang.members.counters import Tally
 from cosodang.members.models import Member, OrgMembership
 from cosodang.orgs.models import PartyOrg
 from cosodang.orgs.rules import OrgType
@@ -48,7 +49,7 @@ def _digits(n: int, prefix: str) -> str:
 
 
 def make_member(org: PartyOrg, full_name: str = "", **fields: Any) -> Member:
-    """Create a member directly (no audit) with valid, consistent defaults."""
+    """Create a member directly (no audit) with valid, consistent defaults and counters."""
     n = next(_seq)
     full_name = full_name or f"Nguyễn Văn Thử {n}"
     probationary = fields.get("status") == "probationary"
@@ -74,6 +75,9 @@ def make_member(org: PartyOrg, full_name: str = "", **fields: Any) -> Member:
     OrgMembership.objects.create(
         member=member, org=org, start=member.ceremony_date or member.decision_date
     )
+    tally = Tally()  # organisation pages read these counters, as after create_member
+    tally.add(org.pk, member.status)
+    tally.save()
     return member
 
 

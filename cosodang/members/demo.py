@@ -32,6 +32,7 @@ from cosodang.orgs.services import path_segment
 
 from . import demo_data as data
 from .choices import Education, GapReason, Rank, Sex, TheoryLevel
+from .counters import Tally
 from .demo_data import DEMO_CELL_CODE, DEMO_CELL_SIZE, ROOT_CODE, CellSpec, Top, TreePlan, plan_tree
 from .models import Discipline, Member, OrgMembership, PartyAgeGap, Position, Reward
 from .rules import DisciplineForm, MemberStatus, PartyPost, expected_official_date
@@ -123,6 +124,7 @@ class _People:
         self.cccd: dict[str, int] = {}
         self.cards = 0
         self.starts: dict[int, date] = {}
+        self.tally = Tally()  # the organisations' member counters, written after the members
 
     def add(self, model: type[models.Model], **fields: Any) -> dict[str, Any]:
         """Buffer one row (a dict of field attnames) with the next pre-assigned id."""
@@ -382,6 +384,7 @@ class _People:
             "theory_level": theory,
         }
         self.buffers[Member].append(m)
+        self.tally.add(cell.org.pk, status)
         if rng.random() < 0.2:
             self.rewards(member_id, top, ceremony, age)
         if rng.random() < 0.01 and ceremony + 60 < t:
@@ -601,6 +604,7 @@ def seed(
                 if progress:
                     progress(done, members)
         done += people.flush(batch_size)
+        people.tally.save()
         if progress:
             progress(done, members)
         if connection.vendor == "postgresql":  # ids were given explicitly: move sequences on

@@ -149,6 +149,41 @@ class Member(models.Model):
         return self.first_decision_date or self.decision_date
 
 
+class OrgMemberCount(models.Model):
+    """Count the official and probationary members sitting directly in one organisation.
+
+    Kept exact by every write that adds members, changes their status or moves them
+    (members.counters); an organisation's subtree count is the sum of these rows over a
+    range of paths. `manage.py recount_members` rebuilds them from the member table.
+    """
+
+    org = models.OneToOneField(
+        PartyOrg, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # Copy of org.path (kept by orgs.services when a subtree moves): subtree sums read one
+    # index range of this table instead of joining the organisations.
+    org_path = models.CharField(max_length=255)
+    official = models.IntegerField("chính thức", default=0)  # OFFICIAL_STATUSES
+    probationary = models.IntegerField("dự bị", default=0)
+    total = models.IntegerField("tổng (mọi tình trạng)", default=0)  # as the member list counts
+
+    class Meta:
+        verbose_name = "số đảng viên của tổ chức"
+        verbose_name_plural = "số đảng viên của tổ chức"
+        indexes = [
+            # On PostgreSQL a subtree sum is an index-only range scan of this index (the
+            # counts are key columns: INCLUDE would warn on SQLite).
+            models.Index(
+                fields=["org_path", "official", "probationary", "total"],
+                name="orgcount_path_idx",
+                opclasses=["varchar_pattern_ops", "int4_ops", "int4_ops", "int4_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_id}: {self.official} + {self.probationary} / {self.total}"
+
+
 class PartyAgeGap(models.Model):
     """Keep one period that does not count towards Party age (rules.md §3.5)."""
 

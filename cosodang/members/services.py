@@ -15,6 +15,7 @@ from cosodang.orgs.models import PartyOrg
 from cosodang.orgs.rules import OrgType
 
 from . import rules
+from .counters import Tally
 from .models import (
     Discipline,
     Member,
@@ -121,6 +122,9 @@ def create_member(*, actor: Any, org: PartyOrg, data: dict[str, Any]) -> Member:
     validate_member(member)
     derive_fields(member)
     member.save(force_insert=True)
+    tally = Tally()
+    tally.add(member.org_id, member.status)
+    tally.save()
     OrgMembership.objects.create(
         member=member, org=org, start=member.ceremony_date or member.decision_date
     )
@@ -146,6 +150,7 @@ def update_member(
     """Change a member's data; a new cell closes the old membership period and opens one."""
     member = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
     before = audit.snapshot(member)
+    counted_as = (member.org_id, member.status)
     data = normalise_data(data)
     for key, value in data.items():
         if key in EDITABLE_FIELDS:
@@ -169,6 +174,9 @@ def update_member(
     if not changes:
         return member  # nothing changed: no write, no audit event
     member.save()
+    tally = Tally()
+    tally.change(counted_as, (member.org_id, member.status))
+    tally.save()
     if moved:
         when = effective or timezone.localdate()
         current = OrgMembership.objects.filter(member=member, end__isnull=True).first()

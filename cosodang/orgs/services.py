@@ -137,17 +137,18 @@ def rename_org(
 
 
 def _repath_subtree(old_prefix: str, new_prefix: str, depth_delta: int) -> None:
-    """Rewrite the path of every organisation and member under `old_prefix`."""
-    from cosodang.members.models import Member
+    """Rewrite the path of every organisation, member and member counter under `old_prefix`."""
+    from cosodang.members.models import Member, OrgMemberCount
 
     cut = len(old_prefix) + 1  # Substr is 1-based
     PartyOrg.objects.filter(path__startswith=old_prefix).update(
         path=Concat(Value(new_prefix), Substr("path", cut)),
         depth=F("depth") + depth_delta,
     )
-    Member.objects.filter(org_path__startswith=old_prefix).update(
-        org_path=Concat(Value(new_prefix), Substr("org_path", cut))
-    )
+    for model in (Member, OrgMemberCount):
+        model.objects.filter(org_path__startswith=old_prefix).update(
+            org_path=Concat(Value(new_prefix), Substr("org_path", cut))
+        )
 
 
 @transaction.atomic
@@ -194,6 +195,7 @@ def merge_orgs(
     *, actor: Any, source: PartyOrg, target: PartyOrg, effective: date, decision_ref: str = ""
 ) -> PartyOrg:
     """Merge `source` into `target`: its members and sub-organisations move, it is closed."""
+    from cosodang.members.counters import Tally
     from cosodang.members.models import Member, OrgMembership
     from cosodang.members.services import MEMBER_ORG_TYPES
 
@@ -221,7 +223,15 @@ def merge_orgs(
         new_path = target.path + path_segment(child.pk)
         _repath_subtree(child.path, new_path, target.depth + 1 - child.depth)
         PartyOrg.objects.filter(pk=child.pk).update(parent=target)
-    moved = list(Member.objects.filter(org=source).values_list("pk", flat=True))
+    # Locked: a status change waiting on one of these rows then counts it in the target.
+    moved_rows = list(
+        Member.objects.select_for_update().filter(org=source).values_list("pk", "status")
+    )
+    moved = [pk for pk, _ in moved_rows]
+    tally = Tally()  # the members' counts leave the source for the target
+    for _, status in moved_rows:
+        tally.change((source.pk, status), (target.pk, status))
+    tally.save()
     OrgMembership.objects.filter(member_id__in=moved, org=source, end__isnull=True).update(
         end=effective
     )

@@ -25,6 +25,7 @@ from cosodang.orgs.models import PartyOrg
 
 from .. import importing_rules as R
 from .. import tasks
+from ..counters import Tally
 from ..models import ImportBatch, Member, OrgMembership
 from .checking import CHUNK, Scan, Scanner, Update
 from .reading import ImportFileError, Progress, background_threshold, max_rows, open_sheet
@@ -46,10 +47,13 @@ def _slices[T](items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 def _write(scan: Scan) -> dict[str, Any]:
     """Write the planned rows in bulk (call inside a transaction); return the row report."""
     now, today = timezone.now(), timezone.localdate()
+    tally = Tally()  # the organisations' member counters, written once at the end
     created: list[list[int]] = []
     for part in _slices(scan.creates, CHUNK):
         members = [Member(*values) for _, values in part]
         Member.objects.bulk_create(members, batch_size=500)
+        for m in members:
+            tally.add(m.org_id, m.status)
         OrgMembership.objects.bulk_create(
             [
                 OrgMembership(member=m, org_id=m.org_id, start=m.ceremony_date or m.decision_date)
@@ -61,12 +65,20 @@ def _write(scan: Scan) -> dict[str, Any]:
     updated: list[list[Any]] = []
     for group in _slices(scan.updates, CHUNK):
         ids = [u.pk for u in group]
-        stamps = dict(
-            Member.objects.select_for_update().filter(pk__in=ids).values_list("pk", "updated_at")
-        )
-        stale = [u.row for u in group if stamps.get(u.pk) != u.stamp]
+        current = {
+            pk: (stamp, (org_id, status))
+            for pk, stamp, org_id, status in Member.objects.select_for_update()
+            .filter(pk__in=ids)
+            .values_list("pk", "updated_at", "org_id", "status")
+        }
+        stale = [u.row for u in group if u.pk not in current or current[u.pk][0] != u.stamp]
         if stale:
             raise StaleRows(stale)
+        for u in group:
+            before = current[u.pk][1]
+            tally.change(
+                before, (u.values.get("org_id", before[0]), u.values.get("status", before[1]))
+            )
         # Rows changing the same fields are written together (usually one or two sets).
         by_fields: dict[tuple[str, ...], list[Update]] = {}
         for u in group:
@@ -86,6 +98,7 @@ def _write(scan: Scan) -> dict[str, Any]:
                 ]
             )
         updated.extend([u.row, u.pk, u.diff] for u in group)
+    tally.save()
     return {"created": created, "updated": updated, "kept": scan.kept}
 
 
