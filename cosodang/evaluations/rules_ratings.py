@@ -31,6 +31,7 @@ Documented choices:
 from __future__ import annotations
 
 import functools
+import json
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -349,6 +350,7 @@ def heads_waiting(heads: Mapping[Any, int | None], rated: Mapping[int, str]) -> 
 # Stored reasons
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class ReasonTable:
     """The sentences of a pack's reasons: rule → (head, tails by code) and back."""
@@ -356,6 +358,8 @@ class ReasonTable:
     heads: dict[str, str]
     tails: dict[str, dict[str, str]]  # rule -> code -> tail
     codes: dict[tuple[str, str], str]  # (rule, tail) -> code
+    # (rule, tail) -> JSON text around the actual value: (prefix if passed, if not, suffix)
+    frames: dict[tuple[str, str], tuple[str, str, str]]
 
 
 def _table_of(c: Compiled) -> ReasonTable:
@@ -371,7 +375,15 @@ def _table_of(c: Compiled) -> ReasonTable:
             heads[check.rule] = check.head
             tails[check.rule] = {"o": check.ok_tail, "f": check.fail_tail, "n": check.na_tail}
     codes = {(rule, tail): code for rule, by in tails.items() for code, tail in by.items()}
-    return ReasonTable(heads=heads, tails=tails, codes=codes)
+    frames = {
+        key: (
+            f"[{json.dumps(key[0])},true,",
+            f"[{json.dumps(key[0])},false,",
+            f",{json.dumps(code)}]",
+        )
+        for key, code in codes.items()
+    }
+    return ReasonTable(heads=heads, tails=tails, codes=codes, frames=frames)
 
 
 _TABLES: dict[int, tuple[Compiled, ReasonTable]] = {}
@@ -401,6 +413,34 @@ def pack_reason(raw: RawReason | Reason, table: ReasonTable) -> list[Any] | dict
 def pack_reasons(raws: Iterable[RawReason | Reason], table: ReasonTable) -> list[Any]:
     """Return engine reasons in their stored form."""
     return [pack_reason(r, table) for r in raws]
+
+
+_ACTUAL_JSON: dict[str, str] = {}
+
+
+def reasons_json(raws: Iterable[RawReason], table: ReasonTable) -> str:
+    """Return ``json.dumps(pack_reasons(raws, table))`` without building the lists (bulk path).
+
+    The JSON text of a reason is its rule's frame around the JSON of the actual value; actual
+    values repeat across subjects (scores, task ratios), so their JSON is cached.
+    """
+    frames = table.frames
+    heads = table.heads
+    cache = _ACTUAL_JSON
+    parts = []
+    for raw in raws:
+        rule, passed, text, actual, tail = raw
+        frame = frames.get((rule, tail))
+        if frame is None or heads.get(rule) != text:
+            parts.append(json.dumps(pack_reason(raw, table), ensure_ascii=False))
+            continue
+        value = cache.get(actual)
+        if value is None:
+            if len(cache) > 200_000:
+                cache.clear()
+            value = cache[actual] = json.dumps(actual, ensure_ascii=False)
+        parts.append((frame[0] if passed else frame[1]) + value + frame[2])
+    return "[" + ",".join(parts) + "]"
 
 
 def text_reason(rule: str, passed: bool, detail: str) -> dict[str, Any]:

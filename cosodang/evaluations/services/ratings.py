@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import typing
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -162,10 +163,18 @@ def _pg_type(f: models.Field[Any, Any]) -> str:
     }[f.get_internal_type()]
 
 
+def _json_text(value: Any) -> str:
+    # A str is JSON text already (rules_ratings.reasons_json); anything else is encoded here.
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def bulk_write(
     model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
-    """Set `fields` of the rows `(pk, *values)`; COPY + one UPDATE on PostgreSQL."""
+    """Set `fields` of the rows `(pk, *values)`; COPY + one UPDATE on PostgreSQL.
+
+    A JSON field's value may be given as JSON text (a str), as the bulk paths do.
+    """
     if not rows:
         return
     meta = model._meta
@@ -175,26 +184,29 @@ def bulk_write(
         for pk, *values in rows:
             obj = model(pk=pk)
             for f, value in zip(cols, values, strict=True):
+                if f.get_internal_type() == "JSONField" and isinstance(value, str):
+                    value = json.loads(value)  # JSON text from the bulk path
                 setattr(obj, f.attname, value)
             objs.append(obj)
         model.objects.bulk_update(objs, list(fields), batch_size=500)  # type: ignore[attr-defined]
         return
     table = meta.db_table
-    temp = f"_upd_{table}"
+    temp = f"_upd_{table}_{zlib.crc32(','.join(fields).encode()):08x}"
     col_sql = ", ".join(f'"{f.column}" {_pg_type(f)}' for f in cols)
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{temp}" (id bigint, {col_sql})')
         cursor.execute(f'TRUNCATE "{temp}"')
         raw = cursor.cursor  # the psycopg cursor, for COPY
         names = ", ".join(["id", *(f'"{f.column}"' for f in cols)])
+        json_cols = [f.get_internal_type() == "JSONField" for f in cols]
         with raw.copy(f'COPY "{temp}" ({names}) FROM STDIN') as copy:
             for pk, *values in rows:
                 copy.write_row(
                     [
                         pk,
                         *(
-                            json.dumps(v) if f.get_internal_type() == "JSONField" else v
-                            for f, v in zip(cols, values, strict=True)
+                            _json_text(v) if is_json else v
+                            for is_json, v in zip(json_cols, values, strict=True)
                         ),
                     ]
                 )
@@ -688,13 +700,16 @@ def recompute_proposals(*, actor: Any, period: Period, org: PartyOrg) -> Proposa
         )
     )
     empty: tuple[Discipline, ...] = ()
+    period_span = (start, end)
+    reasons_json = rules_ratings.reasons_json
     for pk, member_id, kind, score, total, on_time, above, late, degr, prof in qs.iterator(
         chunk_size=BATCH
     ):
         subject = SubjectInput(
             subject_kind=kind,
-            period=(start, end),
-            score=score,
+            period=period_span,
+            # A 2-decimal score as a float is exact for the engine (its fast path).
+            score=None if score is None else float(score),
             tasks_total=total,
             tasks_on_time=on_time,
             tasks_above_requirement=above,
@@ -709,9 +724,7 @@ def recompute_proposals(*, actor: Any, period: Period, org: PartyOrg) -> Proposa
             errors += 1
             continue
         levels[result.level] += 1
-        pending.append(
-            (pk, result.level, rules_ratings.pack_reasons(result.raw_reasons, table), actor.pk, now)
-        )
+        pending.append((pk, result.level, reasons_json(result.raw_reasons, table), actor.pk, now))
         if len(pending) >= BATCH:
             bulk_write(Rating, fields, pending)
             report.proposed += len(pending)
@@ -978,6 +991,15 @@ def decide_scope(
     fields = ("level", "reasons", "decided_by", "decided_at", "state")
     pending: list[tuple[Any, ...]] = []
     levels: dict[str, int] = defaultdict(int)
+    actor_pk, decided = actor.pk, RatingState.DECIDED
+    span = (start, end)
+    # Only HTXSNV candidates are ranked by the tie rule; the others of a group are counted by
+    # level and kind, so they share one subject per kind and one result per level.
+    shared_subject = {
+        k: SubjectInput(subject_kind=k, period=span, tasks_total=1, tasks_on_time=1)
+        for k in SubjectKind
+    }
+    shared_result = {lv: Result(Level(lv), pack.code, ()) for lv in LEVEL_RANK}
 
     def flush_unit(batch: list[GroupMember], extra: dict[str, list[dict[str, Any]]]) -> None:
         if not batch:
@@ -985,12 +1007,15 @@ def decide_scope(
         report.units += 1
         for m in apply_quota(batch, pack):
             level = m.result.level
-            if any(r[0] == "quota" and not r[1] for r in m.result.raw_reasons):
-                report.capped_by_quota += 1
-            reasons = extra.get(m.key, []) + _text_reasons(
-                r for r in m.result.raw_reasons if r[0] == "quota"
-            )
-            pending.append((int(m.key), level, reasons, actor.pk, now, RatingState.DECIDED))
+            raws = m.result.raw_reasons
+            head = extra.get(m.key)
+            if not raws and head is None:
+                reasons: Any = "[]"  # kept as proposed: nothing to add (the common case)
+            else:
+                if any(r[0] == "quota" and not r[1] for r in raws):
+                    report.capped_by_quota += 1
+                reasons = (head or []) + _text_reasons(r for r in raws if r[0] == "quota")
+            pending.append((int(m.key), level, reasons, actor_pk, now, decided))
             levels[level] += 1
 
     current_unit = None
@@ -1027,7 +1052,7 @@ def decide_scope(
         if not proposed:
             report.not_proposed += 1
             continue
-        result = Result(Level(proposed), pack.code, ())
+        result = shared_result[proposed]
         key = f"{pk:012d}"
         if is_head and headed is not None:
             collective = collective_levels.get(headed)
@@ -1045,23 +1070,20 @@ def decide_scope(
                 rules_ratings.text_reason(r[0], r[1], r[2] + r[3] + r[4] + note_text)
                 for r in capped.raw_reasons
             ]
-            result = Result(capped.level, pack.code, ())
-        batch.append(
-            GroupMember(
-                key=key,
-                group=group,
-                subject=SubjectInput(
-                    subject_kind=kind,
-                    period=(start, end),
-                    score=score,
-                    tasks_total=max(total, 1),
-                    tasks_on_time=on_time,
-                    tasks_above_requirement=above,
-                    tasks_late=late,
-                ),
-                result=result,
+            result = shared_result[capped.level]
+        if result.level == Level.HTXSNV:
+            subject = SubjectInput(
+                subject_kind=kind,
+                period=span,
+                score=None if score is None else float(score),
+                tasks_total=max(total, 1),
+                tasks_on_time=on_time,
+                tasks_above_requirement=min(above, max(total, 1)),
+                tasks_late=late,
             )
-        )
+        else:
+            subject = shared_subject[kind]
+        batch.append(GroupMember(key=key, group=group, subject=subject, result=result))
     flush_unit(batch, extra)
     bulk_write(Rating, fields, pending)
     report.decided += len(pending)

@@ -166,3 +166,13 @@ def test_the_data_file_refuses_two_default_post_groups() -> None:
     data["post_groups"][0]["default"] = True
     with pytest.raises(ValueError, match="default"):
         rr.parse_grouping(data)
+
+
+def test_the_bulk_json_of_reasons_equals_the_stored_reasons() -> None:
+    import json
+
+    for score in (45, 69.99, 85, 95):
+        result = evaluate(subject(QD366, score=score, professional_level="HTTNV"), QD366)
+        table = rr.reason_table(QD366)
+        expected = rr.pack_reasons(result.raw_reasons, table)
+        assert json.loads(rr.reasons_json(result.raw_reasons, table)) == expected
