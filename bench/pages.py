@@ -261,17 +261,12 @@ def profile_floor(pk: int) -> list[tuple[str, Sequence[Any]]]:
 def org_floor(org: Any) -> list[tuple[str, Sequence[Any]]]:
     """A province's sub-organisations, then official/probationary counts of each and of it.
 
-    Counted like the page (one index range per sub-organisation and per gap between them),
-    the cheapest SQL we know for these numbers.
+    The counts as the page reads them: one index-only range of the per-organisation member
+    counters (members.OrgMemberCount) under the province, summed per sub-organisation (the
+    province is the sum of all), the cheapest SQL we know for these numbers.
     """
-    from cosodang.members.models import OFFICIAL_STATUSES
-    from cosodang.members.rules import MemberStatus
-    from cosodang.orgs.models import PartyOrg
-    from cosodang.orgs.selectors import _subtree_ranges
+    from cosodang.orgs.selectors import _successor
 
-    statuses = [str(s) for s in (*OFFICIAL_STATUSES, MemberStatus.PROBATIONARY)]
-    paths = [org.path, *PartyOrg.objects.filter(parent=org).values_list("path", flat=True)]
-    ranges, _ = _subtree_ranges(paths)
     return [
         (
             "SELECT id, code, name, org_type, path, effective_to FROM orgs_partyorg "
@@ -279,11 +274,10 @@ def org_floor(org: Any) -> list[tuple[str, Sequence[Any]]]:
             [org.pk],
         ),
         (
-            "SELECT c.* FROM unnest(%s::text[], %s::text[]) AS r(low, high) "
-            "CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE m.status = 'probationary'), "
-            "count(*) FROM members_member m WHERE m.org_path ~>=~ r.low "
-            "AND m.org_path ~<~ r.high AND m.status = ANY(%s)) c",
-            [[lo for lo, _ in ranges], [hi for _, hi in ranges], statuses],
+            "SELECT substr(org_path, 1, %s) AS head, sum(official), sum(probationary) "
+            "FROM members_orgmembercount WHERE org_path ~>=~ %s AND org_path ~<~ %s "
+            "GROUP BY head",
+            [len(org.path) + 7, org.path, _successor(org.path)],
         ),
     ]
 

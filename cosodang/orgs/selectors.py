@@ -6,8 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from cosodang.core.access import Action, get_for, scope_paths, visible_to
@@ -59,24 +59,14 @@ def list_roots(actor: Any) -> QuerySet[PartyOrg]:
     return visible  # a plain member: their own cell only
 
 
-def _counted_statuses() -> list[str]:
-    from cosodang.members.models import OFFICIAL_STATUSES
-    from cosodang.members.rules import MemberStatus
+def _counter_model() -> Any:
+    from cosodang.members.models import OrgMemberCount
 
-    return [*OFFICIAL_STATUSES, MemberStatus.PROBATIONARY]
-
-
-def _add(counts: Counts, status: str, n: int) -> None:
-    from cosodang.members.rules import MemberStatus
-
-    if status == MemberStatus.PROBATIONARY:
-        counts.probationary += n
-    else:
-        counts.official += n
+    return OrgMemberCount
 
 
 def _subtree_counts(paths: list[str]) -> dict[str, Counts]:
-    """Count members under each of `paths` (any lengths)."""
+    """Sum the member counters under each of `paths` (any lengths)."""
     out: dict[str, Counts] = {}
     by_length: dict[int, list[str]] = defaultdict(list)
     for p in paths:
@@ -87,43 +77,32 @@ def _subtree_counts(paths: list[str]) -> dict[str, Counts]:
 
 
 def _subtree_counts_of_length(paths: list[str]) -> dict[str, Counts]:
-    """Count members under each of `paths` (all the same length) in one grouped query."""
+    """Sum the counters under each of `paths` (all the same length) in one grouped query."""
     length = len(paths[0])
     under = Q()
     for p in paths:
         under |= Q(org_path__startswith=p)
     rows = (
-        _member_model()
-        .objects.filter(under, status__in=_counted_statuses())
+        _counter_model()
+        .objects.filter(under)
         .annotate(head=Substr("org_path", 1, length))
-        .values("head", "status")
-        .annotate(n=Count("*"))
+        .values("head")
+        .annotate(official=Sum("official"), probationary=Sum("probationary"))
         .order_by()
     )
-    out: dict[str, Counts] = defaultdict(Counts)
-    for row in rows:
-        _add(out[row["head"]], row["status"], row["n"])
-    return out
-
-
-def _member_model() -> Any:
-    from cosodang.members.models import Member
-
-    return Member
+    return {
+        row["head"]: Counts(official=row["official"], probationary=row["probationary"])
+        for row in rows
+    }
 
 
 def _direct_counts(org_ids: list[int]) -> dict[int, Counts]:
     rows = (
-        _member_model()
-        .objects.filter(org_id__in=org_ids, status__in=_counted_statuses())
-        .values("org_id", "status")
-        .annotate(n=Count("*"))
-        .order_by()
+        _counter_model()
+        .objects.filter(org_id__in=org_ids)
+        .values_list("org_id", "official", "probationary")
     )
-    out: dict[int, Counts] = defaultdict(Counts)
-    for row in rows:
-        _add(out[row["org_id"]], row["status"], row["n"])
-    return out
+    return {pk: Counts(official=off, probationary=prob) for pk, off, prob in rows}
 
 
 def _committee_sizes(org_ids: list[int]) -> dict[int, int]:
@@ -152,7 +131,12 @@ class _Facts:
 
 
 def _facts(orgs: list[PartyOrg]) -> dict[int, _Facts]:
-    """Count members (subtree and direct) and committees, and find open sub-organisations."""
+    """Read member counts (subtree and direct) and committees, find open sub-organisations.
+
+    Member counts come from the per-organisation counters (members.OrgMemberCount, kept
+    by every write that adds, moves or changes the status of members): a subtree's count
+    is the sum of the counters of the organisations under its path.
+    """
     if connection.vendor == "postgresql":
         return _facts_pg(orgs)
     ids = [o.pk for o in orgs]
@@ -182,115 +166,107 @@ def _successor(path: str) -> str:
     return path[:-1] + chr(ord(path[-1]) + 1)
 
 
-def _subtree_ranges(
-    paths: list[str],
-) -> tuple[list[tuple[str, str]], dict[str, tuple[list[int], list[str]]]]:
-    """Split each subtree into ranges of paths, reusing the subtrees of requested sub-paths.
+@dataclass(frozen=True)
+class _Range:
+    """A range of paths [low, successor(low)) whose counter rows are summed per head."""
 
-    The subtree of `path` is the range [path, successor). When requested paths lie inside
-    it (an organisation and its children), that range is cut around them: the
-    organisation's count is the sum of its children's counts and of the gaps between them
-    (its own members, and anything under a child not asked for), so a province's members
-    are read once, not twice. Returns the ranges to count and, per path, the indexes of its
-    gap ranges and the requested paths right below it.
+    low: str
+    head_length: int  # rows are summed per the first `head_length` characters of their path
+
+
+def _count_ranges(paths: list[str]) -> list[_Range]:
+    """Plan the ranges of counter rows that give the subtree sums of `paths`.
+
+    Organisations listed with siblings (a page's sub-organisations, a tree level) are
+    summed together by one range over their parent's subtree, grouped by the path one
+    level below the parent: one row per sub-organisation, plus the parent's own members.
+    A requested parent is then the sum of its range. Any other path is a range of its own.
     """
-    ranges: list[tuple[str, str]] = []
-    parts: dict[str, tuple[list[int], list[str]]] = {}
-    ordered = sorted(set(paths))
-    for i, path in enumerate(ordered):
-        inner: list[str] = []  # requested paths right below `path` (not nested in each other)
-        for other in ordered[i + 1 :]:
-            if not other.startswith(path):
-                break
-            if not inner or not other.startswith(inner[-1]):
-                inner.append(other)
-        gaps: list[int] = []
-        low = path
-        for child in inner:
-            ranges.append((low, child))
-            gaps.append(len(ranges) - 1)
-            low = _successor(child)
-        ranges.append((low, _successor(path)))
-        gaps.append(len(ranges) - 1)
-        parts[path] = (gaps, inner)
-    return ranges, parts
+    requested = set(paths)
+    siblings: dict[str, int] = defaultdict(int)
+    for p in requested:
+        siblings[p[:-SEGMENT_LEN]] += 1
+    parents = {q for q, n in siblings.items() if q and (n > 1 or q in requested)}
+    ranges = [_Range(q, len(q) + SEGMENT_LEN) for q in sorted(parents)]
+    ranges += [
+        _Range(p, len(p))
+        for p in sorted(requested)
+        if p not in parents and p[:-SEGMENT_LEN] not in parents
+    ]
+    return ranges
+
+
+def _subtree_sums(
+    paths: list[str], sums: dict[tuple[str, str], tuple[int, int]]
+) -> dict[str, tuple[int, int]]:
+    """Return {path: (official, probationary)} from the per-(range, head) sums."""
+    by_range: dict[str, tuple[int, int]] = {}
+    for (low, _head), (official, probationary) in sums.items():
+        o, p = by_range.get(low, (0, 0))
+        by_range[low] = (o + official, p + probationary)
+    out: dict[str, tuple[int, int]] = {}
+    for path in paths:
+        if path in by_range:  # a range of its own, or the parent of a group: all of it
+            out[path] = by_range[path]
+        else:  # one head in its parent's range (none: no counted member below it)
+            out[path] = sums.get((path[:-SEGMENT_LEN], path), (0, 0))
+    return out
 
 
 def _facts_pg(orgs: list[PartyOrg]) -> dict[int, _Facts]:
-    """The same facts in two statements of a few index probes per organisation.
+    """The same facts in two statements.
 
-    A province page shows the province and each of its hundreds of sub-organisations.
-    Counting their subtrees as one OR of path prefixes grouped by prefix took over a second
-    at 1,000,000 members (a bitmap heap scan, hashing every row, JIT compilation). Here each
-    range of paths is counted in place by an index-only scan of the
-    (org_path varchar_pattern_ops, status) index, whose operators are `~>=~`/`~<~`.
+    Subtree sums read the counters' (org_path varchar_pattern_ops, official,
+    probationary) index in index-only range scans (`~>=~`/`~<~` are its operators): a
+    province page is one range of about 4,600 counter rows grouped by sub-organisation.
+    Direct counts, committee sizes and "has open children" are per-organisation probes.
     """
     from cosodang.members.models import Position
-    from cosodang.members.rules import COMMITTEE_POSTS, MemberStatus
+    from cosodang.members.rules import COMMITTEE_POSTS
 
     quote = connection.ops.quote_name
-    member = quote(_member_model()._meta.db_table)
+    counter = quote(_counter_model()._meta.db_table)
     position = quote(Position._meta.db_table)
     org = quote(PartyOrg._meta.db_table)
-    probationary = str(MemberStatus.PROBATIONARY)
-    statuses = [str(s) for s in _counted_statuses()]
-    count_ranges = f"""
-        SELECT c.probationary, c.total
-        FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS r(low, high, i)
-        CROSS JOIN LATERAL (
-            SELECT count(*) FILTER (WHERE m.status = %s) AS probationary, count(*) AS total
-            FROM {member} m
-            WHERE m.org_path ~>=~ r.low AND m.org_path ~<~ r.high AND m.status = ANY(%s)
-        ) c
-        ORDER BY r.i
+    sum_ranges = f"""
+        SELECT r.low, substr(c.org_path, 1, r.n) AS head, sum(c.official), sum(c.probationary)
+        FROM unnest(%s::text[], %s::text[], %s::int[]) AS r(low, high, n)
+        JOIN {counter} c ON c.org_path ~>=~ r.low AND c.org_path ~<~ r.high
+        GROUP BY r.low, head
     """
     per_org = f"""
-        SELECT p.id, dir.probationary, dir.total, com.n,
+        SELECT p.id, coalesce(d.official, 0), coalesce(d.probationary, 0), com.n,
                EXISTS (SELECT 1 FROM {org} ch
                        WHERE ch.parent_id = p.id AND ch.effective_to IS NULL)
         FROM unnest(%s::bigint[]) AS p(id)
-        CROSS JOIN LATERAL (
-            SELECT count(*) FILTER (WHERE m.status = %s) AS probationary, count(*) AS total
-            FROM {member} m WHERE m.org_id = p.id AND m.status = ANY(%s)
-        ) dir
+        LEFT JOIN {counter} d ON d.org_id = p.id
         CROSS JOIN LATERAL (
             SELECT count(DISTINCT x.member_id) AS n FROM {position} x
             WHERE x.org_id = p.id AND x."end" IS NULL AND x.party_post = ANY(%s)
         ) com
     """
-    ranges, parts = _subtree_ranges([o.path for o in orgs])
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The planner cannot know the size of a parametrised range, assumes 0.5 % of the
-        # table for each, and past a few hundred ranges the cost crosses jit_above_cost:
-        # compiling then takes longer than counting (6 ms of 20 for a province).
-        cursor.execute("SET LOCAL jit = off")
+    paths = [o.path for o in orgs]
+    ranges = _count_ranges(paths)
+    with connection.cursor() as cursor:
         cursor.execute(
-            count_ranges,
-            [[lo for lo, _ in ranges], [hi for _, hi in ranges], probationary, statuses],
-        )
-        counted = cursor.fetchall()
-        cursor.execute(
-            per_org,
+            sum_ranges,
             [
-                [o.pk for o in orgs],
-                probationary,
-                statuses,
-                [p.value for p in COMMITTEE_POSTS],
+                [r.low for r in ranges],
+                [_successor(r.low) for r in ranges],
+                [r.head_length for r in ranges],
             ],
         )
+        sums = {(low, head): (o, p) for low, head, o, p in cursor.fetchall()}
+        cursor.execute(per_org, [[o.pk for o in orgs], [p.value for p in COMMITTEE_POSTS]])
         rows = cursor.fetchall()
-    totals: dict[str, tuple[int, int]] = {}
-    for path in sorted(parts, reverse=True):  # a sub-path sorts after its path: total it first
-        gaps, inner = parts[path]
-        pieces = [counted[k] for k in gaps] + [totals[child] for child in inner]
-        totals[path] = (sum(p for p, _ in pieces), sum(t for _, t in pieces))
+    totals = _subtree_sums(paths, sums)
     by_pk = {o.pk: o for o in orgs}
     out: dict[int, _Facts] = {}
-    for pk, dir_prob, dir_total, committee, has_children in rows:
-        sub_prob, sub_total = totals[by_pk[pk].path]
+    for pk, dir_official, dir_prob, committee, has_children in rows:
+        sub_official, sub_prob = totals[by_pk[pk].path]
         out[pk] = _Facts(
-            counts=Counts(official=sub_total - sub_prob, probationary=sub_prob),
-            direct=Counts(official=dir_total - dir_prob, probationary=dir_prob),
+            counts=Counts(official=sub_official, probationary=sub_prob),
+            direct=Counts(official=dir_official, probationary=dir_prob),
             committee_size=committee,
             has_children=has_children,
         )
