@@ -12,7 +12,6 @@ from django.core.management.base import CommandError
 
 from cosodang.accounts.models import Role, RoleGrant, User
 from cosodang.core import audit
-from cosodang.core.models import AuditEvent
 from cosodang.core.vn import fold, is_twelve_digits
 from cosodang.members import demo
 from cosodang.members.demo_data import DEMO_CELL_CODE, PROVINCES, plan_tree
@@ -22,6 +21,8 @@ from cosodang.members.rules import expected_official_date as official_after
 from cosodang.orgs.models import PartyOrg
 from cosodang.orgs.rules import OrgType
 from cosodang.orgs.services import path_segment
+
+from .test_import_support import written_events
 
 N = 300
 MEMBER_ORG_TYPES = {OrgType.CELL, OrgType.GRASSROOTS_CELL}
@@ -232,9 +233,9 @@ def test_nguyen_thi_ha_is_in_the_secretarys_cell() -> None:
 
 @pytest.mark.usefixtures("seeded")
 def test_if_empty_is_a_no_op_and_a_second_seed_is_refused() -> None:
-    before = (Member.objects.count(), PartyOrg.objects.count(), AuditEvent.objects.count())
+    before = (Member.objects.count(), PartyOrg.objects.count(), written_events().count())
     assert "bỏ qua" in seed_demo(if_empty=True, seed=99)
-    after = (Member.objects.count(), PartyOrg.objects.count(), AuditEvent.objects.count())
+    after = (Member.objects.count(), PartyOrg.objects.count(), written_events().count())
     assert after == before
     with pytest.raises(CommandError, match="cơ sở dữ liệu trống"):
         seed_demo(seed=99)
@@ -242,7 +243,7 @@ def test_if_empty_is_a_no_op_and_a_second_seed_is_refused() -> None:
 
 @pytest.mark.usefixtures("seeded")
 def test_one_audit_event_for_the_whole_seed_and_the_chain_holds() -> None:
-    event = AuditEvent.objects.get()
+    event = written_events().get()
     assert (event.action, event.object_id, event.diff["members"]) == ("demo.seed_demo", "7", N)
     assert event.diff["orgs"] == PartyOrg.objects.count()
     assert audit.verify_chain().ok

@@ -8,14 +8,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cosodang.core.models import AuditEvent
 from cosodang.core.testing import World, make_member, make_org
 from cosodang.members import importing
 from cosodang.members.importing import ImportFileError
 from cosodang.members.models import ImportBatch, Member, OrgMembership, Position
 from cosodang.orgs.rules import OrgType
 
-from .test_import_support import HEADERS, H, new_row, reasons, run_import, xlsx
+from .test_import_support import HEADERS, H, new_row, reasons, run_import, written_events, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -394,10 +393,10 @@ def test_a_new_member_gets_derived_fields_and_an_organisation_period(world: Worl
 
 
 def test_the_preview_writes_nothing(world: World) -> None:
-    before = (Member.objects.count(), AuditEvent.objects.count())
+    before = (Member.objects.count(), written_events().count())
     batch = run_import(world, [new_row(1), new_row(2)], confirm=False)
     assert (batch.state, batch.counts["new"]) == ("ready", 2)
-    assert (Member.objects.count(), AuditEvent.objects.count()) == before
+    assert (Member.objects.count(), written_events().count()) == before
 
 
 def test_by_default_one_rejected_row_means_nothing_is_written(world: World) -> None:
@@ -405,7 +404,7 @@ def test_by_default_one_rejected_row_means_nothing_is_written(world: World) -> N
     batch = run_import(world, [new_row(1), new_row(2, birth_date="x")])
     assert batch.state == "refused"
     assert "không dòng nào được nhập" in batch.message
-    assert (Member.objects.count(), AuditEvent.objects.count()) == (before, 0)
+    assert (Member.objects.count(), written_events().count()) == (before, 0)
 
 
 def test_partial_import_writes_the_valid_rows_and_reports_the_rest(world: World) -> None:
@@ -418,7 +417,7 @@ def test_partial_import_writes_the_valid_rows_and_reports_the_rest(world: World)
 def test_one_audit_event_per_batch_carries_the_counts(world: World) -> None:
     rows = [new_row(1), new_row(2), matching_row(world.member_a, work_unit="PC02")]
     batch = run_import(world, rows, mode="update")
-    event = AuditEvent.objects.get()
+    event = written_events().get()
     assert (event.action, event.object_id, event.org_path) == (
         "members.import_members",
         str(batch.pk),
@@ -438,7 +437,7 @@ def test_one_audit_event_per_batch_carries_the_counts(world: World) -> None:
 
 def test_a_batch_that_changes_nothing_records_no_audit_event(world: World) -> None:
     batch = run_import(world, [matching_row(world.member_a)], mode="update")
-    assert (batch.state, batch.counts["unchanged"], AuditEvent.objects.count()) == ("done", 1, 0)
+    assert (batch.state, batch.counts["unchanged"], written_events().count()) == ("done", 1, 0)
 
 
 def test_the_rejected_rows_report_holds_the_original_row_and_the_reason(world: World) -> None:

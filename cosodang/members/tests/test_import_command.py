@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from cosodang.core.models import AuditEvent
 from cosodang.core.testing import World
 from cosodang.members.models import ImportBatch, Member
 
-from .test_import_support import new_row, read_xlsx, xlsx
+from .test_import_support import new_row, read_xlsx, written_events, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +32,7 @@ def test_the_command_imports_new_members(world: World, tmp_path: Path) -> None:
     output = run(write(tmp_path, xlsx([new_row(1), new_row(2)])))
     assert "Thêm mới: 2" in output and "Đã nhập xong." in output
     assert Member.objects.filter(national_id__startswith="0010900").count() == 2
-    event = AuditEvent.objects.get()
+    event = written_events().get()
     assert (event.actor_label, event.org_path) == ("system", "")
 
 
@@ -41,7 +40,7 @@ def test_dry_run_writes_nothing_and_keeps_no_file(world: World, tmp_path: Path) 
     output = run(write(tmp_path, xlsx([new_row(1)])), "--dry-run")
     assert "Kiểm tra (không ghi) — Thêm mới: 1" in output
     assert not Member.objects.filter(national_id="001090000001").exists()
-    assert AuditEvent.objects.count() == 0
+    assert written_events().count() == 0
     batch = ImportBatch.objects.get()
     assert (batch.state, bytes(batch.source)) == ("cancelled", b"")
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
+from cosodang.core.models import AuditEvent
 from cosodang.core.testing import World
 from cosodang.members import importing
 from cosodang.members.columns import BY_FIELD, COLUMNS
@@ -103,3 +104,12 @@ def run_import(
 def reasons(batch: ImportBatch) -> list[tuple[int, str, str]]:
     """Return the batch's rejections as (row, column, reason) tuples."""
     return [tuple(r) for r in batch.rejections]  # type: ignore[misc]
+
+
+def written_events() -> Any:
+    """Return the audit events of member and demo writes.
+
+    A freshly migrated database already holds other apps' events (evaluations records one
+    per built-in rule pack it loads after migrate); the tests count only their own writes.
+    """
+    return AuditEvent.objects.filter(action__regex=r"^(members|demo)\.")
