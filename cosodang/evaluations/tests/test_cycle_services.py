@@ -618,3 +618,29 @@ def test_an_objection_row_is_scoped_to_the_cell(world: World) -> None:
         actor=world.plain_member_a, rating=rating, text="Lý do", today=shift(period, 1)
     )
     assert Objection.objects.get(pk=objection.pk).org_path == world.cell_a.path
+
+
+def test_the_committee_moves_the_plan_dates_in_order(world: World) -> None:
+    period = make_period(world)
+    plan = plan_around(closes_on=period.closes_on + timedelta(days=5))
+    cycle.update_plan(actor=world.staff_a, period=period, plan=plan)
+    period.refresh_from_db()
+    assert period.closes_on == plan["closes_on"]
+    assert PeriodEvent.objects.filter(period=period, action="update_plan").exists()
+
+
+def test_a_closed_period_plan_cannot_change(world: World) -> None:
+    period, _ = closed(world)
+    with pytest.raises(ValidationError):
+        cycle.update_plan(actor=world.staff_a, period=period, plan=plan_around())
+
+
+def test_quarter_results_feed_the_year_in_quarter_order(world: World) -> None:
+    for q, level in ((2, "HTTNV"), (1, "HTXSNV")):
+        period = make_period(world, kind="quarter", quarter=q, year=2025)
+        make_rating(period, world.member_a, level=level)
+    results = sel.quarter_results(world.member_a, 2025)
+    assert [(r.quarter, r.level, r.decided) for r in results] == [
+        (1, "HTXSNV", True),
+        (2, "HTTNV", True),
+    ]

@@ -369,3 +369,12 @@ def test_a_member_sees_only_published_results_in_their_history(world: World) -> 
         reverse("evaluations:member_history", args=[member.pk])
     )
     assert response.context["rows"] == []
+
+
+def test_the_secretary_switches_a_member_to_form_2c_from_the_assess_page(world: World) -> None:
+    period = make_period(world)
+    client(world.secretary_a).post(
+        reverse("evaluations:assess", args=[world.member_a.pk]) + f"?ky={period.pk}",
+        {"form_code": "2C"},
+    )
+    assert SelfReview.objects.get(member=world.member_a).form == "2C"

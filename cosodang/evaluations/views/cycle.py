@@ -508,6 +508,21 @@ def assess(request: HttpRequest, pk: int) -> HttpResponse:
             "evaluations/cycle/assess.html",
             {"member": member, "period": None, "form": form, "nav": NAV},
         )
+    if request.method == "POST" and "form_code" in request.POST:
+        # The cell switches the member's form (e.g. Mẫu 2C outside the political system).
+        try:
+            services.set_self_review_form(
+                actor=request.user,
+                period=period,
+                member=member,
+                form=request.POST.get("form_code", ""),
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, "Đã đổi mẫu bản kiểm điểm.")
+        return redirect(f"{request.path}?ky={period.pk}")
     if request.method == "POST" and form.is_valid():
         try:
             services.add_assessment(
@@ -531,6 +546,13 @@ def assess(request: HttpRequest, pk: int) -> HttpResponse:
             "assessments": sel.list_assessments(request.user, period, member),
             "progress": progress,
             "review": SelfReview.objects.filter(period=period, member=member).first(),
+            "forms": SelfReviewForm.choices,
+            "current_form": (
+                SelfReview.objects.filter(period=period, member=member)
+                .values_list("form", flat=True)
+                .first()
+                or sel.form_for_member(member, period.end)
+            ),
             "nav": NAV,
         },
     )
