@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import F, Lookup, Prefetch, Q, QuerySet, Value
+from django.db.models import F, Lookup, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
@@ -19,7 +19,7 @@ from cosodang.core.vn import fold
 from cosodang.orgs.models import PartyOrg
 
 from . import rules
-from .models import Member, OrgMembership, PartyAgeGap, Position
+from .models import Member, OrgMemberCount, OrgMembership, PartyAgeGap, Position
 
 _DIGITS = re.compile(r"^\d{3,12}$")
 
@@ -186,11 +186,20 @@ class MemberPaginator(Paginator):
     for a rare name, and the count would repeat the whole search.
     """
 
-    def __init__(self, queryset: QuerySet[Member], per_page: int, *, cap: int, one_pass: bool):
+    def __init__(
+        self,
+        queryset: QuerySet[Member],
+        per_page: int,
+        *,
+        cap: int,
+        one_pass: bool,
+        total: int | None = None,
+    ):
         super().__init__(queryset, per_page)
         self.queryset = queryset
         self.cap = cap
         self.one_pass = one_pass and connection.vendor == "postgresql"
+        self.total = total  # the exact count when known beforehand (member counters)
 
     def get_page(self, number: Any) -> Page:
         try:
@@ -202,7 +211,10 @@ class MemberPaginator(Paginator):
         reach = max(wanted or 1, 1)
         limit = max(self.cap, reach * self.per_page) + 1
         ids: list[int] | None = None
-        if self.one_pass:
+        if self.total is not None:
+            total = self.total
+            limit = total + 1
+        elif self.one_pass:
             total, ids = self._hits(limit, reach)
         else:
             total = self.queryset.order_by().values("pk")[:limit].count()
@@ -245,16 +257,46 @@ class MemberPaginator(Paginator):
         return Page(rows, number, self)
 
 
+def count_subtree(path: str) -> int:
+    """Return how many members (of any status) sit in the organisation `path` or below it.
+
+    The sum of the per-organisation counters (members.counters keeps them exact): for a
+    province about 4,600 index entries instead of its 78,000 members.
+    """
+    rows = OrgMemberCount.objects.filter(in_subtree(path)).aggregate(n=Sum("total"))
+    return rows["n"] or 0
+
+
+def _known_count(actor: Any, filters: MemberFilters) -> int | None:
+    """Return the list's exact count when the counters hold it: a whole visible subtree."""
+    org = filters.org
+    if org is None or filters.q.strip() or filters.status:
+        return None
+    if not can(actor, Action.VIEW_MEMBER, org):
+        return None  # the actor sees part of the subtree only: count the rows
+    return count_subtree(org.path)
+
+
 def paginate_members(
-    queryset: QuerySet[Member], filters: MemberFilters, number: Any, per_page: int
+    queryset: QuerySet[Member],
+    filters: MemberFilters,
+    number: Any,
+    per_page: int,
+    *,
+    actor: Any = None,
 ) -> Page:
-    """Return one page of `list_members(...)` with a count that stays cheap at any size."""
+    """Return one page of `list_members(actor, filters)` with a count cheap at any size.
+
+    With `actor`, the list of a whole subtree the actor may see is counted from the member
+    counters (exact, never capped); other lists count at most a cap of rows.
+    """
     search = name_search(filters)
     paginator = MemberPaginator(
         queryset,
         per_page,
         cap=SEARCH_COUNT_CAP if search else LIST_COUNT_CAP,
         one_pass=search,
+        total=None if actor is None else _known_count(actor, filters),
     )
     return paginator.get_page(number)
 

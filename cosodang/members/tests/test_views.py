@@ -141,6 +141,47 @@ def test_member_search_query_count_does_not_grow_with_rows(world: World, staff: 
     assert count_queries(staff, url, q="dang van thu 1") == few
 
 
+def page_of(client: Client, **params: Any) -> Any:
+    response = client.get(reverse("members:list"), params)
+    assert response.status_code == 200
+    return response.context["page_obj"]
+
+
+def test_a_subtree_list_counts_every_member_of_any_status(world: World, staff: Client) -> None:
+    make_member(world.cell_a, "Lý Văn Đi", status="transferred_out", status_date=date(2025, 1, 1))
+    expected = Member.objects.filter(org_path__startswith=world.province_a.path).count()
+    assert page_of(staff, org=world.province_a.pk).paginator.count == expected == 5
+
+
+def test_a_subtree_list_count_comes_from_the_counters_and_is_never_capped(
+    world: World, staff: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cosodang.members import selectors
+
+    monkeypatch.setattr(selectors, "LIST_COUNT_CAP", 2)
+    page = page_of(staff, org=world.province_a.pk)
+    assert (page.paginator.count, str(page.paginator.count)) == (4, "4")
+
+
+def test_a_filtered_subtree_list_counts_its_rows(world: World, staff: Client) -> None:
+    make_member(world.cell_a, "Lý Văn Mới", status="probationary")
+    page = page_of(staff, org=world.province_a.pk, status="probationary")
+    assert page.paginator.count == 1
+    assert page_of(staff, org=world.province_a.pk, q="ly van").paginator.count == 1
+
+
+def test_the_subtree_count_pages_like_the_rows(world: World, staff: Client) -> None:
+    from cosodang.members import views
+
+    cell = _cell_with_members(world, 7)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(views, "PAGE_SIZE", 3)
+        pages = [page_of(staff, org=cell, page=n) for n in (1, 2, 3, 9)]
+    assert [p.number for p in pages] == [1, 2, 3, 3]
+    assert [len(p.object_list) for p in pages] == [3, 3, 1, 1]
+    assert pages[0].paginator.num_pages == 3
+
+
 def _history(world: World, member: Member, n: int) -> None:
     for i in range(n):
         services.add_reward(
@@ -249,6 +290,29 @@ def test_plain_member_sees_no_edit_button_on_their_profile(world: World, client:
     response = client.get(reverse("members:detail", args=[world.plain_member_a.member.pk]))
     assert response.context["can_edit"] is False
     assert 'id="edit-member"' not in response.content.decode()
+
+
+@pytest.mark.parametrize("kind", ["position", "reward", "discipline", "gap"])
+def test_profile_shows_each_add_history_form_to_editors_as_a_fresh_form_renders(
+    world: World, staff: Client, kind: str
+) -> None:
+    from django.template.loader import render_to_string
+
+    from cosodang.members.forms import HISTORY_FORMS
+
+    html = staff.get(reverse("members:detail", args=[world.member_a.pk])).content.decode()
+    action = reverse("members:add_history", args=[world.member_a.pk, kind])
+    fields = render_to_string("core/_form_fields.html", {"form": HISTORY_FORMS[kind]()})
+    assert f'action="{action}"' in html
+    assert fields in html
+
+
+def test_plain_member_gets_no_add_history_form(world: World, client: Client) -> None:
+    own = world.plain_member_a.member
+    client.force_login(world.plain_member_a)
+    html = client.get(reverse("members:detail", args=[own.pk])).content.decode()
+    action = reverse("members:add_history", args=[own.pk, "position"])
+    assert action not in html and 'name="party_post"' not in html
 
 
 # --- edit form -------------------------------------------------------------------------------
