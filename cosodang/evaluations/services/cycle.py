@@ -41,6 +41,7 @@ from cosodang.evaluations.models import (
 from cosodang.evaluations.schema import LEVEL_RANK, NoPackError
 from cosodang.evaluations.selectors import cycle as sel
 from cosodang.evaluations.selectors.packs import stored_pack_for_date
+from cosodang.evaluations.services import ratings as rating_services
 from cosodang.members.models import Member
 from cosodang.orgs.models import PartyOrg
 
@@ -619,23 +620,16 @@ def lodge_objection(
 def _set_level_for_objection(
     rating: Rating, actor: Any, new_level: str, objection: Objection
 ) -> None:
-    """Change the level of a rating on an upheld objection, with the reason recorded."""
-    rating.level = new_level
-    rating.reasons = [
-        *rating.reasons,
-        {
-            "rule": "objection",
-            "passed": True,
-            "detail": (
-                f"Cấp ủy chấp nhận kiến nghị ngày {timezone.localdate():%d/%m/%Y}: xếp loại "
-                f"lại từ {objection.previous_level or '—'} thành {new_level}. "
-                f"Lý do: {objection.answer}"
-            ),
-        },
-    ]
-    rating.decided_by = actor
-    rating.decided_at = timezone.now()
-    rating.save(update_fields=["level", "reasons", "decided_by", "decided_at"])
+    """Re-rate on an upheld objection through the ratings area's decision (reason recorded)."""
+    rating_services.decide_one(
+        actor=actor,
+        rating=rating,
+        level=new_level,
+        reason=(
+            f"Chấp nhận kiến nghị của đảng viên (mức đã công khai: "
+            f"{objection.previous_level or '—'}). {objection.answer}"
+        ),
+    )
 
 
 @transaction.atomic
