@@ -61,6 +61,10 @@ def sync_builtin_packs(
 
     Idempotent: a pack whose stored row already equals its file is not written. A file whose
     code belongs to a clone is refused (PackError), as is any invalid file.
+
+    The first installation (no built-in pack stored yet: a new database, or one flushed by a
+    test) is not audited: it copies the repo's files, whose history is the repo's. From then
+    on every pack created or changed by a newer file is audited once.
     """
     directory = Path(directory)
     loaded = packs.load_all(directory)
@@ -71,6 +75,7 @@ def sync_builtin_packs(
         .select_for_update()
         .filter(code__in=[p.code for p in loaded])
     }
+    first_install = not StoredPack.objects.using(using).filter(builtin=True).exists()
     report = SyncReport(created=[], updated=[], unchanged=[])
     for pack in loaded:
         values = _row_values(pack, files.get(pack.code, ""))
@@ -84,13 +89,15 @@ def sync_builtin_packs(
             row = StoredPack(code=pack.code, builtin=True, owner=None, owner_path="", **values)
             row.full_clean()
             row.save(using=using, force_insert=True)
+            report.created.append(pack.code)
+            if first_install:
+                continue
             audit.record(
                 actor=actor,
                 action="evaluations.pack.load",
                 obj=row,
                 changes={"code": [None, row.code], "source_file": [None, row.source_file]},
             )
-            report.created.append(pack.code)
             continue
         before = {name: getattr(row, name) for name in values}
         changed = [name for name, value in values.items() if before[name] != value]

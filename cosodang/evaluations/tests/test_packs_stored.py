@@ -100,6 +100,18 @@ def test_sync_creates_a_missing_pack_and_audits_its_creation() -> None:
     assert loads.count() == before + 1
 
 
+def test_the_first_installation_writes_no_audit_event() -> None:
+    StoredPack.objects.all().delete()
+    events = AuditEvent.objects.count()
+    report = sync_builtin_packs()
+    assert (len(report.created), AuditEvent.objects.count()) == (3, events)
+
+
+def test_a_fresh_database_holds_no_audit_event_from_loading_the_packs() -> None:
+    # The audit trail of a new installation starts empty (core tests rely on it).
+    assert not AuditEvent.objects.filter(action__startswith="evaluations.pack").exists()
+
+
 def test_sync_refuses_a_file_whose_code_belongs_to_a_clone(world: World, pack_dir: Path) -> None:
     make_clone(world, code="QD999")
     text = (pack_dir / "qd366.toml").read_text(encoding="utf-8")
