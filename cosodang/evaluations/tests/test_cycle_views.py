@@ -378,3 +378,11 @@ def test_the_secretary_switches_a_member_to_form_2c_from_the_assess_page(world: 
         {"form_code": "2C"},
     )
     assert SelfReview.objects.get(member=world.member_a).form == "2C"
+
+
+def test_the_member_profile_links_to_the_evaluation_history(world: World) -> None:
+    response = client(world.plain_member_a).get(
+        reverse("members:detail", args=[world.plain_member_a.member.pk])
+    )
+    url = reverse("evaluations:member_history", args=[world.plain_member_a.member.pk])
+    assert url in response.content.decode()
