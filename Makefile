@@ -26,6 +26,8 @@ venv install: $(VENV)/.installed
 run: install
 	COSODANG_DEMO=1 $(MANAGE) migrate --noinput
 	COSODANG_DEMO=1 $(MANAGE) seed_demo --members $(DEMO_MEMBERS) --if-empty
+	COSODANG_DEMO=1 $(MANAGE) seed_evaluations
+	COSODANG_DEMO=1 $(MANAGE) seed_admissions
 	@COSODANG_DEMO=1 $(MANAGE) demo_logins
 	@COSODANG_DEMO=1 DEBUG=1 $(MANAGE) db_worker --no-reload & WORKER=$$!; \
 	  trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \

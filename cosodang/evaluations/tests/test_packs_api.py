@@ -276,3 +276,10 @@ def test_an_absurd_task_count_is_refused_naming_it(staff: Client) -> None:
 def test_a_score_that_is_not_a_number_is_refused_naming_score(staff: Client) -> None:
     response = post(staff, body(score="chín mươi"))
     assert (response.status_code, fields_named(response)) == (422, ["score"])
+
+
+def test_a_score_that_is_not_a_number_is_refused_in_vietnamese(staff: Client) -> None:
+    response = post(staff, body(score="tám mươi"))
+    assert response.status_code == 422
+    messages = {e["msg"] for e in response.json()["detail"] if e["loc"][-1] == "score"}
+    assert "Phải là một số." in messages
