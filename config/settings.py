@@ -161,6 +161,26 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# E-mail (reminders of admission deadlines when COSODANG_ADMISSION_EMAIL is on): an internal
+# SMTP relay of the closed network. Django 6.1 reads MAILERS; tests swap in the locmem backend.
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
+        "OPTIONS": {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("EMAIL_PORT", "25")),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS", False),
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cosodang@localhost")
+COSODANG_ADMISSION_EMAIL = env_bool("COSODANG_ADMISSION_EMAIL", False)
+# Days off / working days the `holidays` package does not know yet (comma-separated ISO dates).
+COSODANG_EXTRA_DAYS_OFF = [d for d in os.environ.get("COSODANG_EXTRA_DAYS_OFF", "").split(",") if d]
+COSODANG_EXTRA_WORKDAYS = [d for d in os.environ.get("COSODANG_EXTRA_WORKDAYS", "").split(",") if d]
+
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from a meta tag, not the cookie
 if not DEBUG and not DEMO:
