@@ -8,10 +8,10 @@ of the root organisation (QĐ 366) with consolidated rating inputs for every mem
 proposed rating for every cell and grassroots organisation (COPY), then:
 
 1. times, in a child process (bench/_rusage.py: wall time and peak RSS of exactly that process),
-   the production services on the whole period: ``recompute_proposals`` (the engine on every
-   member's stored inputs, proposals written) then ``decide`` at the root (collectives first,
-   every head capped by the collective he or she heads, then the HTXSNV quota over every
-   position group of every deciding unit, decisions written) — target < 60 s, < 2 GB;
+   the production service ``recompute_and_decide`` at the root on the whole period: the engine
+   on every member's stored inputs (proposals), collectives decided first, every head capped by
+   the collective he or she heads, then the HTXSNV quota over every position group of every
+   deciding unit — one streaming read and one write per rating row — target < 60 s, < 2 GB;
 2. times the calibration page of the largest province (Django test Client, logged in as that
    province's committee staff) over ≥ 20 runs after a warm-up — target p95 < 200 ms — with the
    bare SQL of its grouped scan as the floor.
@@ -152,7 +152,7 @@ def seed(reseed: bool = False) -> tuple[Any, float]:
                 "period_id, member_id, org_id, org_path, subject_kind, position_group, is_head, "
                 "headed_org_id, score, tasks_total, tasks_on_time, tasks_above_requirement, "
                 "tasks_late, degradation_concluded, professional_level, proposed_level, "
-                "proposed_reasons, level, reasons, note, state"
+                "level, steps, note, state"
             )
             with raw.copy(f"COPY evaluations_rating ({columns}) FROM STDIN") as copy:
                 for member_id, org_id, org_path, rank, police_position in members_rows:
@@ -182,9 +182,8 @@ def seed(reseed: bool = False) -> tuple[Any, float]:
                             degraded,
                             prof,
                             "",
-                            "[]",
                             "",
-                            "[]",
+                            "",
                             "",
                             "proposed",
                         )
@@ -246,7 +245,7 @@ def reset(period: Any) -> None:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE evaluations_rating SET level = '', reasons = '[]', state = 'proposed', "
+            "UPDATE evaluations_rating SET level = '', steps = '', state = 'proposed', "
             "decided_by_id = NULL, decided_at = NULL, note = '' "
             "WHERE period_id = %s AND state <> 'proposed'",
             [period.pk],
@@ -276,15 +275,11 @@ def compute() -> dict[str, Any]:
     root = _root()
     actor = User.objects.filter(is_superuser=True, is_active=True).order_by("id").first()
     started = time.perf_counter()
-    proposal = services.recompute_proposals(actor=actor, period=period, org=root)
-    proposed_s = time.perf_counter() - started
-    decision = services.decide(actor=actor, period=period, org=root)
+    proposal, decision = services.recompute_and_decide(actor=actor, period=period, org=root)
     total_s = time.perf_counter() - started
     return {
         "proposed": proposal.proposed,
         "proposed_levels": proposal.levels,
-        "propose_s": proposed_s,
-        "decide_s": total_s - proposed_s,
         "total_s": total_s,
         "decision": decision.as_dict(),
     }
@@ -398,8 +393,8 @@ def compute_row(server_url: str, members: int, full: bool) -> Row:
     ok = seconds < TARGETS["compute_s"] and mb < TARGETS["compute_mb"]
     d = result["decision"]
     note = (
-        f"đề xuất {n(result['proposed'])} người {result['propose_s']:.1f} s, quyết định "
-        f"{result['decide_s']:.1f} s ({n(d['collectives'])} tập thể, {n(d['units'])} đơn vị "
+        f"đề xuất {n(result['proposed'])} người và quyết định trong một lượt, mỗi hồ sơ ghi một "
+        f"lần ({n(d['collectives'])} tập thể, {n(d['units'])} đơn vị "
         f"quyết định, {n(d['capped_by_collective'])} người đứng đầu hạ theo tập thể, "
         f"{n(d['capped_by_quota'])} hạ do tỷ lệ, {n(d['waiting_heads'])} chờ tập thể); "
         f"tiến trình riêng: {usage['wall_s']:.1f} s kể cả khởi động Django, RSS đỉnh {mb:.0f} MB"
@@ -416,8 +411,6 @@ def compute_row(server_url: str, members: int, full: bool) -> Row:
         note=note,
         values={
             "total_s": seconds,
-            "propose_s": result["propose_s"],
-            "decide_s": result["decide_s"],
             "maxrss_mb": mb,
             "process_wall_s": usage["wall_s"],
             **{f"decision_{k}": v for k, v in d.items() if isinstance(v, int)},
@@ -462,7 +455,11 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", default="cosodang_bench")
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("BENCH_EVALUATIONS_DB", "cosodang_bench"),
+        help="database built by bench/run.py (default $BENCH_EVALUATIONS_DB or cosodang_bench)",
+    )
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--compute", action="store_true", help=argparse.SUPPRESS)

@@ -234,22 +234,7 @@ def seed_evaluations(*, today: date | None = None, if_empty: bool = True) -> See
                 tasks_above_requirement=review.tasks_above_requirement,
                 tasks_late=review.tasks_late,
                 proposed_level=level,
-                proposed_reasons=[
-                    {
-                        "rule": "threshold",
-                        "passed": True,
-                        "detail": f"Điểm {review.self_score} theo ngưỡng của gói "
-                        f"{previous.pack.code}.",
-                    }
-                ],
                 level=level,
-                reasons=[
-                    {
-                        "rule": "decision",
-                        "passed": True,
-                        "detail": "Cấp ủy quyết định theo đề xuất của chi bộ (dữ liệu mẫu).",
-                    }
-                ],
                 proposed_by=secretary,
                 proposed_at=now,
                 decided_by=staff,

@@ -321,9 +321,15 @@ class Rating(models.Model):
     """A member's rating in a period: the consolidated inputs, the cell's proposal, the decision.
 
     The inputs are what the cell settled on after the self-review and the assessments; the
-    engine's result on them is the proposal (`proposed_level`, `proposed_reasons`), and the
-    deciding committee's level after quota and head-vs-collective caps is `level` with
-    `reasons`. Reasons are lists of {"rule", "passed", "detail"}.
+    engine's result on them is the proposal (`proposed_level`), and the deciding committee's
+    level after quota and head-vs-collective caps is `level`. The rows are narrow (a million
+    of them are rewritten by one bulk pass): the reasons are not stored but rebuilt on read by
+    the engine from the stored inputs and the period's pack (services.ratings.rating_reasons).
+    What cannot be recomputed is kept: `extra` holds the proposal's inputs that have no column
+    (several posts, the headed unit's task results, grades, disciplines, the cell's adjustment
+    with its reason; NULL for most members) and `steps` the decision's steps after the proposal
+    in a short code (head cap, quota place, override: rules_ratings.encode_steps), with the
+    committee's reason in `note`.
     """
 
     scope_path = "org_path"
@@ -360,15 +366,29 @@ class Rating(models.Model):
     proposed_level = models.CharField(
         "chi bộ đề xuất", max_length=6, choices=LEVEL_CHOICES, blank=True
     )
-    proposed_reasons = models.JSONField("căn cứ đề xuất", default=list, blank=True)
+    # Inputs without a column, for the engine on read (None for most members).
+    extra = models.JSONField("số liệu khác của đề xuất", null=True, blank=True)
+    # No index on the columns a bulk pass rewrites (proposer, decider, levels, state): the
+    # updates stay HOT (heap-only) on PostgreSQL.
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     proposed_at = models.DateTimeField(null=True, blank=True)
     level = models.CharField("cấp ủy quyết định", max_length=6, choices=LEVEL_CHOICES, blank=True)
-    reasons = models.JSONField("căn cứ quyết định", default=list, blank=True)
+    # The decision's steps after the proposal, e.g. "h:HTTNV;q:3/5/2" (rules_ratings).
+    steps = models.CharField("các bước quyết định", max_length=80, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField("ghi chú của cấp ủy", blank=True)
@@ -388,9 +408,6 @@ class Rating(models.Model):
         ]
         indexes = [
             models.Index(fields=["period", "org_path"], name="evaluations_rating_scope"),
-            models.Index(
-                fields=["period", "position_group", "level"], name="evaluations_rating_group"
-            ),
         ]
 
     def __str__(self) -> str:

@@ -27,7 +27,7 @@ Documented choices (see also the pack files):
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -54,6 +54,7 @@ from cosodang.evaluations.schema import LEVEL_RANK, Level, RulePack, SubjectKind
 __all__ = [
     "Discipline",
     "GroupMember",
+    "QuotaPlace",
     "Reason",
     "Result",
     "SubjectInput",
@@ -63,6 +64,8 @@ __all__ = [
     "evaluate",
     "evaluate_posts",
     "quota_allowed",
+    "quota_places",
+    "quota_reason",
     "score_hundredths",
 ]
 
@@ -368,26 +371,35 @@ def quota_allowed(pack: RulePack, candidates: int, others: int) -> int:
     return min(candidates, (others + candidates) * p // (p + q))
 
 
-def apply_quota(members: Sequence[GroupMember], pack: RulePack) -> list[GroupMember]:
-    """Cap HTXSNV per comparison group (``group``), recording a reason on every candidate.
+@dataclass(frozen=True, slots=True)
+class QuotaPlace:
+    """Where one HTXSNV candidate stands in its group's quota (all a quota reason needs)."""
 
-    Only subjects of the quota's kinds count. Apply head caps first (see the module notes).
-    Candidates are ranked by the tie rule: score descending, then the share of tasks above
-    requirement descending, then ``key`` ascending (string order; pass zero-padded ids), so the
-    outcome never depends on input order. Demoted candidates become HTTNV. Returns the members
-    in input order.
+    group: str
+    rank: int  # 1 = best by the tie rule
+    of: int  # candidates in the group
+    allowed: int  # candidates who keep HTXSNV
+    tied: bool  # demoted while tied with the last one kept (decided by key)
+
+    @property
+    def kept(self) -> bool:
+        return self.rank <= self.allowed
+
+
+def quota_places(members: Sequence[GroupMember], pack: RulePack) -> dict[int, QuotaPlace]:
+    """Return the quota place of every HTXSNV candidate, by index in ``members``.
+
+    Only subjects of the quota's kinds count; candidates are ranked by the tie rule (see
+    ``apply_quota``). Empty when the pack has no quota.
     """
     quota = pack.quota
-    out = list(members)
     if not quota.enabled:
-        return out
+        return {}
     groups: dict[str, list[int]] = {}
     for i, m in enumerate(members):
         if m.subject.subject_kind in quota.kinds:
             groups.setdefault(m.group, []).append(i)
-    src = source_text(quota.source, quota.confirmed)
-    pct = f"{round(float(quota.max_ratio) * 100, 2):g}%"
-    of = "số HTTNV" if quota.basis == "httnv" else "số được xếp loại"
+    places: dict[int, QuotaPlace] = {}
     for group, idx in groups.items():
         ranked = sorted(
             (_tie_key(members[i]), i) for i in idx if members[i].result.level == Level.HTXSNV
@@ -401,21 +413,42 @@ def apply_quota(members: Sequence[GroupMember], pack: RulePack) -> list[GroupMem
         allowed = quota_allowed(pack, len(ranked), others)
         boundary = ranked[allowed - 1][0][:2] if allowed else None
         for rank, (key, i) in enumerate(ranked, 1):
-            m = members[i]
-            where = (
-                f"nhóm '{group}': thứ {rank}/{len(ranked)}, được tối đa {allowed} "
-                f"(HTXSNV ≤ {pct} {of})"
-            )
-            if rank <= allowed:
-                reason = Reason("quota", True, f"Trong tỷ lệ HTXSNV của {where}. {src}")
-                new = m.result._replace(raw_reasons=(*m.result.raw_reasons, reason))
-            else:
-                tied = key[:2] == boundary
-                tie = " Đồng hạng với người cuối được giữ; phân định theo mã." if tied else ""
-                detail = f"Vượt tỷ lệ HTXSNV của {where}; hạ xuống HTTNV.{tie} {src}"
-                reasons = (*m.result.raw_reasons, Reason("quota", False, detail))
-                new = Result(Level.HTTNV, m.result.pack_code, reasons)
-            out[i] = replace(m, result=new)
+            tied = rank > allowed and key[:2] == boundary
+            places[i] = QuotaPlace(group, rank, len(ranked), allowed, tied)
+    return places
+
+
+def quota_reason(place: QuotaPlace, pack: RulePack) -> Reason:
+    """Return the reason the quota gives a candidate at ``place`` (kept or demoted)."""
+    quota = pack.quota
+    src = source_text(quota.source, quota.confirmed)
+    pct = f"{round(float(quota.max_ratio) * 100, 2):g}%"
+    of = "số HTTNV" if quota.basis == "httnv" else "số được xếp loại"
+    where = (
+        f"nhóm '{place.group}': thứ {place.rank}/{place.of}, được tối đa {place.allowed} "
+        f"(HTXSNV ≤ {pct} {of})"
+    )
+    if place.kept:
+        return Reason("quota", True, f"Trong tỷ lệ HTXSNV của {where}. {src}")
+    tie = " Đồng hạng với người cuối được giữ; phân định theo mã." if place.tied else ""
+    return Reason("quota", False, f"Vượt tỷ lệ HTXSNV của {where}; hạ xuống HTTNV.{tie} {src}")
+
+
+def apply_quota(members: Sequence[GroupMember], pack: RulePack) -> list[GroupMember]:
+    """Cap HTXSNV per comparison group (``group``), recording a reason on every candidate.
+
+    Only subjects of the quota's kinds count. Apply head caps first (see the module notes).
+    Candidates are ranked by the tie rule: score descending, then the share of tasks above
+    requirement descending, then ``key`` ascending (string order; pass zero-padded ids), so the
+    outcome never depends on input order. Demoted candidates become HTTNV. Returns the members
+    in input order.
+    """
+    out = list(members)
+    for i, place in quota_places(members, pack).items():
+        m = members[i]
+        reasons = (*m.result.raw_reasons, quota_reason(place, pack))
+        level = m.result.level if place.kept else Level.HTTNV
+        out[i] = replace(m, result=Result(level, m.result.pack_code, reasons))
     return out
 
 

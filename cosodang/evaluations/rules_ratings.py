@@ -468,3 +468,53 @@ def expand_reasons(stored: Iterable[Any], table: ReasonTable | None) -> list[dic
         detail = f"{rule}: {actual}" if head is None or tail is None else head + actual + tail
         out.append({"rule": rule, "passed": bool(passed), "detail": detail})
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# A decision's steps after the proposal (stored as a short code, reasons rebuilt on read)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Steps:
+    """What the committee's decision did to a proposal, all the reasons need to be rebuilt.
+
+    Stored in ``Rating.steps`` as ``"h:<collective level>[:p];q:<rank>/<of>/<allowed>[/t];
+    o:<level before>"`` (each part optional, in this order): the head capped by the collective
+    he or she heads (``p``: its level was only proposed), the place in the HTXSNV quota
+    (``t``: demoted while tied), the committee's override (its reason is ``Rating.note``).
+    """
+
+    head: str = ""
+    head_proposed: bool = False
+    quota: tuple[int, int, int, bool] | None = None  # rank, of, allowed, tied
+    override_from: str | None = None
+
+
+def encode_steps(steps: Steps) -> str:
+    """Return the stored code of a decision's steps ("" when the proposal was kept as is)."""
+    parts = []
+    if steps.head:
+        parts.append(f"h:{steps.head}" + (":p" if steps.head_proposed else ""))
+    if steps.quota is not None:
+        rank, of, allowed, tied = steps.quota
+        parts.append(f"q:{rank}/{of}/{allowed}" + ("/t" if tied else ""))
+    if steps.override_from is not None:
+        parts.append(f"o:{steps.override_from}")
+    return ";".join(parts)
+
+
+def decode_steps(code: str) -> Steps:
+    """Return the steps of a stored code (the inverse of ``encode_steps``)."""
+    head, head_proposed, quota, override = "", False, None, None
+    for part in (code or "").split(";"):
+        kind, _, rest = part.partition(":")
+        if kind == "h":
+            head, _, flag = rest.partition(":")
+            head_proposed = flag == "p"
+        elif kind == "q":
+            numbers = rest.split("/")
+            quota = (int(numbers[0]), int(numbers[1]), int(numbers[2]), numbers[3:] == ["t"])
+        elif kind == "o":
+            override = rest
+    return Steps(head, head_proposed, quota, override)

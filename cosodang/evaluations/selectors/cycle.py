@@ -42,6 +42,7 @@ from cosodang.evaluations.models import (
 )
 from cosodang.evaluations.schema import SUBJECT_KIND_LABELS
 from cosodang.evaluations.selectors.packs import rule_pack
+from cosodang.evaluations.services.ratings import rating_reasons
 from cosodang.members.models import Member, Position
 from cosodang.members.rules import MemberStatus
 from cosodang.orgs.models import PartyOrg
@@ -486,6 +487,8 @@ def member_history(actor: Any, member: Member) -> list[HistoryRow]:
     rows = []
     for r in ratings:
         level = r.level or r.proposed_level
+        # Rebuilt by the engine from the stored inputs (ratings store no reasons).
+        proposal, decision = rating_reasons(r)
         rows.append(
             HistoryRow(
                 period=r.period,
@@ -495,7 +498,7 @@ def member_history(actor: Any, member: Member) -> list[HistoryRow]:
                 self_score=reviews.get(r.period_id),
                 proposed_level=r.proposed_level,
                 state=r.get_state_display(),
-                reasons=list(r.reasons or r.proposed_reasons or []),
+                reasons=[*proposal, *decision],
                 subject_kind=SUBJECT_KIND_LABELS.get(r.subject_kind, r.subject_kind),
             )
         )

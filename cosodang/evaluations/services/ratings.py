@@ -12,9 +12,13 @@ in batches (on PostgreSQL: COPY into a temporary table, then one UPDATE … FROM
 ``bulk_update``), one audit event per batch of decisions (with the counts) and one per override.
 It runs for a whole period of 1,000,000 members (bench/evaluations.py).
 
-Stored reasons: see rules_ratings (compact engine reasons, sentences from the period's pack).
-A decision's reasons (`Rating.reasons`) are the steps after the proposal (head cap, quota,
-override); the full explanation is the proposal's reasons followed by these.
+Reasons of a member's rating are not stored (the rows stay narrow for a million-row pass): the
+proposal's are rebuilt on read by the engine from the stored inputs, `Rating.extra` and the
+period's pack (`proposal_reasons`); the decision's steps after the proposal (head cap, quota
+place, override) are a short code in `Rating.steps` rebuilt into sentences by
+`decision_reasons`. Collective ratings (a few thousand rows) keep their compact stored reasons
+(rules_ratings). `recompute_and_decide` re-proposes and decides a whole scope in one pass that
+writes each rating row once.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import typing
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -51,6 +55,7 @@ from cosodang.evaluations.models import (
 from cosodang.evaluations.rules import (
     Discipline,
     GroupMember,
+    QuotaPlace,
     Result,
     SubjectInput,
     SubjectInputError,
@@ -58,6 +63,8 @@ from cosodang.evaluations.rules import (
     apply_quota,
     evaluate,
     evaluate_posts,
+    quota_places,
+    quota_reason,
 )
 from cosodang.evaluations.schema import LEVEL_RANK, Level, RulePack, SubjectKind
 from cosodang.members.models import ACTIVE_STATUSES, Member, Position
@@ -163,9 +170,11 @@ def _pg_type(f: models.Field[Any, Any]) -> str:
     }[f.get_internal_type()]
 
 
-def _json_text(value: Any) -> str:
-    # A str is JSON text already (rules_ratings.reasons_json); anything else is encoded here.
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+def _json_text(value: Any) -> str | None:
+    # A str is JSON text already (rules_ratings.reasons_json); None is SQL NULL.
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def bulk_write(
@@ -273,6 +282,12 @@ def _clean_adjustment(member_name: str, adj: Adjustment) -> dict[str, Any]:
     return out
 
 
+def _adjusted_reasons(extra: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """Return the cell's stored adjustment as a one-reason list (none if not adjusted)."""
+    adjusted = (extra or {}).get("adjusted")
+    return [adjusted] if isinstance(adjusted, dict) else []
+
+
 def _previous_adjustment(reasons: Iterable[Any]) -> dict[str, Any]:
     for item in reasons or ():
         if isinstance(item, dict) and item.get("rule") == ADJUSTED_RULE:
@@ -327,6 +342,121 @@ def run_engine(subjects: Sequence[SubjectInput], pack: RulePack) -> Result:
     if len(subjects) == 1:
         return evaluate(subjects[0], pack)
     return evaluate_posts(subjects, pack)
+
+
+def proposal_extra(
+    *,
+    post_codes: Sequence[str] = (),
+    unit_tasks: Mapping[str, int] | None = None,
+    grades: Mapping[str, str] | None = None,
+    disciplines: Sequence[Discipline] = (),
+    adjusted: Mapping[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """Return the proposal's inputs that have no column of their own (None: there are none).
+
+    Stored in ``Rating.extra`` so that the proposal's reasons can be rebuilt on read by the
+    engine (``rating_reasons``) exactly as they were computed.
+    """
+    extra: dict[str, Any] = {}
+    if len(post_codes) > 1:
+        extra["posts"] = list(post_codes)
+    if unit_tasks:
+        extra["unit"] = dict(unit_tasks)
+    if grades:
+        extra["grades"] = dict(grades)
+    if disciplines:
+        extra["disc"] = [[d.form, d.date.isoformat(), d.violation] for d in disciplines]
+    if adjusted:
+        extra["adjusted"] = dict(adjusted)
+    return extra or None
+
+
+def _extra_disciplines(extra: Mapping[str, Any] | None) -> tuple[Discipline, ...]:
+    return tuple(
+        Discipline(form=form, date=date.fromisoformat(day), violation=violation)
+        for form, day, violation in (extra or {}).get("disc", ())
+    )
+
+
+def subjects_of(
+    *, kind: str, period: Period, inputs: Mapping[str, Any], extra: Mapping[str, Any] | None
+) -> list[SubjectInput]:
+    """Return the engine's subjects of a rating from its input columns and its ``extra``."""
+    extra = extra or {}
+    values = Inputs(**{name: inputs[name] for name in INPUT_FIELDS})
+    if values.score is not None:
+        # A 2-decimal score as a float is exact for the engine; the same on every path.
+        values.score = float(values.score)  # type: ignore[assignment]
+    values.grades = extra.get("grades")
+    return _subjects(
+        kind=kind,
+        post_codes=extra.get("posts", ()),
+        period=period,
+        inputs=values,
+        disciplines=_extra_disciplines(extra),
+        unit_tasks=extra.get("unit"),
+    )
+
+
+def _as_dicts(reasons: Iterable[Any]) -> list[dict[str, Any]]:
+    return [{"rule": r.rule, "passed": bool(r.passed), "detail": r.detail} for r in reasons]
+
+
+def proposal_reasons(rating: Rating, pack: RulePack | None = None) -> list[dict[str, Any]]:
+    """Rebuild the reasons of a rating's proposal: the engine on its stored inputs.
+
+    The cell's adjustment of inputs (with its reason) comes first, as the proposal showed it.
+    A rating whose inputs the engine now refuses shows why instead.
+    """
+    pack = pack or period_pack(rating.period)
+    adjusted = [
+        {"rule": r["rule"], "passed": bool(r["passed"]), "detail": r["detail"]}
+        for r in _adjusted_reasons(rating.extra)
+    ]
+    inputs = {name: getattr(rating, name) for name in INPUT_FIELDS}
+    try:
+        subjects = subjects_of(
+            kind=rating.subject_kind, period=rating.period, inputs=inputs, extra=rating.extra
+        )
+        result = run_engine(subjects, pack)
+    except SubjectInputError as exc:
+        detail = f"{_field_label(exc.field)}: {exc.message}"
+        return [*adjusted, {"rule": "invalid_input", "passed": False, "detail": detail}]
+    return [*adjusted, *_as_dicts(result.reasons)]
+
+
+def decision_reasons(rating: Rating, pack: RulePack | None = None) -> list[dict[str, Any]]:
+    """Rebuild the reasons of a decision's steps after the proposal (head cap, quota, override)."""
+    if not rating.steps:
+        return []
+    pack = pack or period_pack(rating.period)
+    steps = rules_ratings.decode_steps(rating.steps)
+    out: list[dict[str, Any]] = []
+    if steps.head and rating.proposed_level in LEVEL_RANK:
+        proposal = Result(Level(rating.proposed_level), pack.code, ())
+        capped = apply_head_cap(proposal, steps.head, pack)
+        note = " (theo mức đề xuất của tập thể, chưa quyết định)" if steps.head_proposed else ""
+        out += [{**d, "detail": d["detail"] + note} for d in _as_dicts(capped.reasons)]
+    if steps.quota is not None:
+        rank, of, allowed, tied = steps.quota
+        place = QuotaPlace(rating.position_group, rank, of, allowed, tied)
+        out += _as_dicts([quota_reason(place, pack)])
+    if steps.override_from is not None:
+        before = steps.override_from or "chưa có"
+        out.append(
+            rules_ratings.text_reason(
+                OVERRIDE_RULE,
+                True,
+                f"Cấp ủy quyết định mức {rating.level} (trước đó {before}). Lý do: {rating.note}",
+            )
+        )
+    return out
+
+
+def rating_reasons(rating: Rating) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Return (proposal's reasons, decision's reasons) of a rating, rebuilt by the engine."""
+    pack = period_pack(rating.period)
+    return proposal_reasons(rating, pack), decision_reasons(rating, pack)
 
 
 # --------------------------------------------------------------------------------------------
@@ -405,7 +535,7 @@ def cell_rows(period: Period, org: PartyOrg) -> list[CellRow]:
     ratings = {
         r["member_id"]: r
         for r in Rating.objects.filter(in_cell, period=period).values(
-            "id", "member_id", "state", "proposed_level", "proposed_reasons", *INPUT_FIELDS
+            "id", "member_id", "state", "proposed_level", "extra", *INPUT_FIELDS
         )
     }
     scored = pack.thresholds is not None
@@ -436,7 +566,7 @@ def cell_rows(period: Period, org: PartyOrg) -> list[CellRow]:
             inputs.sources["professional_level"] = "thủ trưởng đánh giá"
         adjusted: dict[str, Any] = {}
         if rating is not None:
-            adjusted = _previous_adjustment(rating["proposed_reasons"])
+            adjusted = _previous_adjustment(_adjusted_reasons(rating["extra"]))
             inputs.degradation_concluded = rating["degradation_concluded"]
             if review is None:  # inputs entered earlier by the cell: keep them
                 for name in INPUT_FIELDS:
@@ -499,7 +629,6 @@ def propose_cell(
     period = Period.objects.select_for_update().select_related("pack").get(pk=period.pk)
     _check_period(period, org, states=(PeriodState.OPEN,))
     pack = period_pack(period)
-    table = rules_ratings.reason_table(pack)
     rows = cell_rows(period, org)
     by_id = {r.member_id: r for r in rows}
     adjustments = adjustments or {}
@@ -550,33 +679,25 @@ def propose_cell(
             if row.problem == "Chưa nộp bản kiểm điểm.":
                 row.problem = ""
         elif row.adjusted:
-            adjusted_reason = next(
-                (
-                    r
-                    for r in (existing[row.member_id].proposed_reasons or [])
-                    if isinstance(r, dict) and r.get("rule") == ADJUSTED_RULE
-                ),
-                None,
-            )
+            adjusted_reason = next(iter(_adjusted_reasons(existing[row.member_id].extra)), None)
         if row.problem:
             report.skipped.append((row.full_name, row.problem))
             continue
-        subjects = _subjects(
-            kind=row.subject_kind,
+        extra = proposal_extra(
             post_codes=row.post_codes,
-            period=period,
-            inputs=row.inputs,
-            disciplines=discipline.get(row.member_id, ()),
             unit_tasks=unit_tasks.get(row.headed_org) if row.headed_org else None,
+            grades=row.inputs.grades,
+            disciplines=discipline.get(row.member_id, ()),
+            adjusted=adjusted_reason,
+        )
+        subjects = subjects_of(
+            kind=row.subject_kind, period=period, inputs=row.inputs.values(), extra=extra
         )
         try:
             result = run_engine(subjects, pack)
         except SubjectInputError as exc:
             errors.append(f"{row.full_name}: {_field_label(exc.field)} — {exc.message}")
             continue
-        reasons = rules_ratings.pack_reasons(result.raw_reasons, table)
-        if adjusted_reason is not None:
-            reasons.insert(0, adjusted_reason)
         rating = existing.get(row.member_id) or Rating(
             period=period, member_id=row.member_id, org=org, org_path=org.path
         )
@@ -587,7 +708,7 @@ def propose_cell(
         rating.is_head = row.headed_org is not None
         rating.headed_org_id = row.headed_org
         rating.proposed_level = result.level
-        rating.proposed_reasons = reasons
+        rating.extra = extra
         rating.proposed_by = actor
         rating.proposed_at = now
         rating.state = RatingState.PROPOSED
@@ -605,7 +726,7 @@ def propose_cell(
             "is_head",
             "headed_org",
             "proposed_level",
-            "proposed_reasons",
+            "extra",
             "proposed_by",
             "proposed_at",
             "state",
@@ -663,77 +784,130 @@ def _subtree(org: PartyOrg) -> Q:
     return Q(org_path__startswith=org.path)
 
 
+class _Writer:
+    """Rows `(pk, *values)` of some fields, written in batches by ``bulk_write``."""
+
+    def __init__(self, model: type[models.Model], fields: Sequence[str]) -> None:
+        self.model, self.fields = model, tuple(fields)
+        self.rows: list[tuple[Any, ...]] = []
+        self.count = 0
+
+    def add(self, row: tuple[Any, ...]) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        bulk_write(self.model, self.fields, self.rows)
+        self.count += len(self.rows)
+        self.rows = []
+
+
+PROPOSAL_FIELDS = ("proposed_level", "proposed_by", "proposed_at")
+DECISION_FIELDS = ("level", "steps", "decided_by", "decided_at", "state")
+_NO_DISCIPLINE: tuple[Discipline, ...] = ()
+
+
+class _Proposer:
+    """The engine on a stored rating's inputs, as a bulk pass re-proposes (no reasons kept).
+
+    Most ratings have no ``extra`` and no discipline: one ``evaluate`` on a subject built from
+    the columns. The others go through ``subjects_of`` with their ``extra``, whose disciplines
+    are refreshed from the members' records (``changed_extra`` lists the rows to rewrite).
+    """
+
+    def __init__(self, period: Period, org: PartyOrg, pack: RulePack) -> None:
+        self.period, self.pack = period, pack
+        self.span = (period.start, period.end)
+        self.discipline = _disciplines(period, Q(member__org_path__startswith=org.path))
+        self.changed_extra: list[tuple[int, Any]] = []
+        self.invalid = 0
+
+    def level(
+        self, pk: int, member_id: int, kind: str, values: tuple[Any, ...], extra: Any
+    ) -> str | None:
+        """Return the proposed level of one rating (None: the engine refuses its inputs)."""
+        score, total, on_time, above, late, degr, prof = values
+        disc = self.discipline.get(member_id, _NO_DISCIPLINE)
+        try:
+            if extra is None and not disc:
+                subject = SubjectInput(
+                    subject_kind=kind,
+                    period=self.span,
+                    score=None if score is None else float(score),
+                    tasks_total=total,
+                    tasks_on_time=on_time,
+                    tasks_above_requirement=above,
+                    tasks_late=late,
+                    degradation_concluded=degr,
+                    professional_level=prof or None,
+                )
+                return evaluate(subject, self.pack).level
+            fresh = {k: v for k, v in (extra or {}).items() if k != "disc"}
+            if disc:
+                fresh["disc"] = [[d.form, d.date.isoformat(), d.violation] for d in disc]
+            new_extra = fresh or None
+            if new_extra != extra:
+                self.changed_extra.append((pk, new_extra))
+            inputs = dict(zip(INPUT_FIELDS, values, strict=True))
+            subjects = subjects_of(kind=kind, period=self.period, inputs=inputs, extra=new_extra)
+            return run_engine(subjects, self.pack).level
+        except SubjectInputError:
+            self.invalid += 1
+            return None
+
+    def write_extra(self) -> None:
+        rows = [(pk, None if e is None else json.dumps(e)) for pk, e in self.changed_extra]
+        bulk_write(Rating, ("extra",), rows)
+
+
+_INPUT_ROW = (
+    "score",
+    "tasks_total",
+    "tasks_on_time",
+    "tasks_above_requirement",
+    "tasks_late",
+    "degradation_concluded",
+    "professional_level",
+)
+
+
 @transaction.atomic
 def recompute_proposals(*, actor: Any, period: Period, org: PartyOrg) -> ProposalReport:
     """Re-run the engine on the stored inputs of every proposed rating in a subtree.
 
-    Used when the period's pack changed, and by the benchmark: one streaming read, the engine in
-    memory, batched writes, one audit event. Ratings already decided are left alone.
+    Used when the period's pack changed: one streaming read, the engine in memory, the narrow
+    proposal columns written in batches, one audit event. Ratings already decided are left
+    alone. (A committee that also decides uses ``recompute_and_decide``: one write per row.)
     """
     require(actor, Action.DECIDE_EVALUATION, org)
     period = Period.objects.select_related("pack").get(pk=period.pk)
     _check_period(period, org, states=(PeriodState.OPEN,))
     pack = period_pack(period)
-    table = rules_ratings.reason_table(pack)
-    discipline = _disciplines(period, Q(member__org_path__startswith=org.path))
+    proposer = _Proposer(period, org, pack)
     now = timezone.now()
-    start, end = period.start, period.end
     report = ProposalReport()
     levels: dict[str, int] = defaultdict(int)
-    errors = 0
-    pending: list[tuple[Any, ...]] = []
-    fields = ("proposed_level", "proposed_reasons", "proposed_by", "proposed_at")
+    writer = _Writer(Rating, PROPOSAL_FIELDS)
     qs = (
         Rating.objects.filter(_subtree(org), period=period, state=RatingState.PROPOSED)
         .order_by()
-        .values_list(
-            "id",
-            "member_id",
-            "subject_kind",
-            "score",
-            "tasks_total",
-            "tasks_on_time",
-            "tasks_above_requirement",
-            "tasks_late",
-            "degradation_concluded",
-            "professional_level",
-        )
+        .values_list("id", "member_id", "subject_kind", "extra", *_INPUT_ROW)
     )
-    empty: tuple[Discipline, ...] = ()
-    period_span = (start, end)
-    reasons_json = rules_ratings.reasons_json
-    for pk, member_id, kind, score, total, on_time, above, late, degr, prof in qs.iterator(
-        chunk_size=BATCH
-    ):
-        subject = SubjectInput(
-            subject_kind=kind,
-            period=period_span,
-            # A 2-decimal score as a float is exact for the engine (its fast path).
-            score=None if score is None else float(score),
-            tasks_total=total,
-            tasks_on_time=on_time,
-            tasks_above_requirement=above,
-            tasks_late=late,
-            disciplines=discipline.get(member_id, empty),
-            degradation_concluded=degr,
-            professional_level=prof or None,
-        )
-        try:
-            result = evaluate(subject, pack)
-        except SubjectInputError:
-            errors += 1
+    for pk, member_id, kind, extra, *values in qs.iterator(chunk_size=BATCH):
+        level = proposer.level(pk, member_id, kind, tuple(values), extra)
+        if level is None:
             continue
-        levels[result.level] += 1
-        pending.append((pk, result.level, reasons_json(result.raw_reasons, table), actor.pk, now))
-        if len(pending) >= BATCH:
-            bulk_write(Rating, fields, pending)
-            report.proposed += len(pending)
-            pending = []
-    bulk_write(Rating, fields, pending)
-    report.proposed += len(pending)
+        levels[level] += 1
+        writer.add((pk, level, actor.pk, now))
+    writer.flush()
+    proposer.write_extra()
+    report.proposed = writer.count
     report.levels = dict(levels)
-    if errors:
-        report.skipped.append(("", f"{errors} hồ sơ có số liệu không hợp lệ, chưa tính lại"))
+    if proposer.invalid:
+        report.skipped.append(
+            ("", f"{proposer.invalid} hồ sơ có số liệu không hợp lệ, chưa tính lại")
+        )
     audit.record(
         actor=actor,
         action="evaluations.ratings.recompute",
@@ -742,7 +916,7 @@ def recompute_proposals(*, actor: Any, period: Period, org: PartyOrg) -> Proposa
         changes={
             "period": period.pk,
             "proposed": report.proposed,
-            "invalid": errors,
+            "invalid": proposer.invalid,
             "levels": report.levels,
         },
     )
@@ -966,9 +1140,20 @@ def _text_reasons(raws: Iterable[tuple[Any, ...]]) -> list[dict[str, Any]]:
 
 
 def decide_scope(
-    *, actor: Any, period: Period, org: PartyOrg, pack: RulePack, now: datetime
+    *,
+    actor: Any,
+    period: Period,
+    org: PartyOrg,
+    pack: RulePack,
+    now: datetime,
+    proposal: ProposalReport | None = None,
 ) -> DecisionReport:
-    """Decide every proposed rating under `org` set-wise (call inside a transaction)."""
+    """Decide every proposed rating under `org` set-wise (call inside a transaction).
+
+    With `proposal`, the ratings still proposed are first re-proposed by the engine on their
+    stored inputs, in the same pass: each rating row is then written once (proposal and
+    decision together), which is what a million-member period needs.
+    """
     report = DecisionReport()
     if org.org_type in collective_deciders(pack):
         collective_levels = _decide_collectives(period, org, pack, actor, now, report)
@@ -982,17 +1167,23 @@ def decide_scope(
         .values_list("org_id", "proposed_level")
     )
     units = _Units(org, member_deciders(pack))
-    start, end = period.start, period.end
+    span = (period.start, period.end)
+    columns = [*_ROW]
+    proposer = None
+    if proposal is not None:
+        proposer = _Proposer(period, org, pack)
+        columns += ["member_id", "extra", "degradation_concluded", "professional_level"]
     qs = (
         Rating.objects.filter(_subtree(org), period=period)
         .order_by("org_path", "id")
-        .values_list(*_ROW)
+        .values_list(*columns)
     )
-    fields = ("level", "reasons", "decided_by", "decided_at", "state")
-    pending: list[tuple[Any, ...]] = []
+    both = _Writer(Rating, (*PROPOSAL_FIELDS, *DECISION_FIELDS))
+    decided_only = _Writer(Rating, DECISION_FIELDS)
+    proposed_only = _Writer(Rating, PROPOSAL_FIELDS)
     levels: dict[str, int] = defaultdict(int)
+    proposed_levels: dict[str, int] = defaultdict(int)
     actor_pk, decided = actor.pk, RatingState.DECIDED
-    span = (start, end)
     # Only HTXSNV candidates are ranked by the tie rule; the others of a group are counted by
     # level and kind, so they share one subject per kind and one result per level.
     shared_subject = {
@@ -1000,76 +1191,82 @@ def decide_scope(
         for k in SubjectKind
     }
     shared_result = {lv: Result(Level(lv), pack.code, ()) for lv in LEVEL_RANK}
+    # key -> (re-proposed level or None, head step: (collective level, only proposed) or None)
+    pending: dict[str, tuple[str | None, tuple[str, bool] | None]] = {}
 
-    def flush_unit(batch: list[GroupMember], extra: dict[str, list[dict[str, Any]]]) -> None:
+    def flush_unit(batch: list[GroupMember]) -> None:
         if not batch:
             return
         report.units += 1
-        for m in apply_quota(batch, pack):
+        places = quota_places(batch, pack)
+        for i, m in enumerate(batch):
+            new_proposal, head = pending[m.key]
             level = m.result.level
-            raws = m.result.raw_reasons
-            head = extra.get(m.key)
-            if not raws and head is None:
-                reasons: Any = "[]"  # kept as proposed: nothing to add (the common case)
-            else:
-                if any(r[0] == "quota" and not r[1] for r in raws):
+            place = places.get(i)
+            quota = None
+            if place is not None:
+                quota = (place.rank, place.of, place.allowed, place.tied)
+                if not place.kept:
+                    level = Level.HTTNV
                     report.capped_by_quota += 1
-                reasons = (head or []) + _text_reasons(r for r in raws if r[0] == "quota")
-            pending.append((int(m.key), level, reasons, actor_pk, now, decided))
+            steps = rules_ratings.encode_steps(
+                rules_ratings.Steps(
+                    head=head[0] if head else "",
+                    head_proposed=bool(head and head[1]),
+                    quota=quota,
+                )
+            )
+            decision = (level, steps, actor_pk, now, decided)
+            if new_proposal is None:
+                decided_only.add((int(m.key), *decision))
+            else:
+                both.add((int(m.key), new_proposal, actor_pk, now, *decision))
             levels[level] += 1
+        pending.clear()
 
     current_unit = None
     batch: list[GroupMember] = []
-    extra: dict[str, list[dict[str, Any]]] = {}
-    for (
-        pk,
-        path,
-        kind,
-        group,
-        is_head,
-        headed,
-        score,
-        total,
-        on_time,
-        above,
-        late,
-        proposed,
-        state,
-        note,
-    ) in qs.iterator(chunk_size=BATCH):
+    for row in qs.iterator(chunk_size=BATCH):
+        pk, path, kind, group, is_head, headed, score, total, on_time, above, late = row[:11]
+        proposed, state, note = row[11:14]
         unit = units.of(path)
         if unit != current_unit:
-            flush_unit(batch, extra)
-            batch, extra = [], {}
+            flush_unit(batch)
+            batch = []
             current_unit = unit
-            if len(pending) >= BATCH:
-                bulk_write(Rating, fields, pending)
-                report.decided += len(pending)
-                pending.clear()
         if state in FIXED_STATES or (state == RatingState.DECIDED and note):
             report.kept += 1
             continue
+        new_proposal = None
+        if proposer is not None and state == RatingState.PROPOSED:
+            member_id, extra, degr, prof = row[14:]
+            values = (score, total, on_time, above, late, degr, prof)
+            new_proposal = proposer.level(pk, member_id, kind, values, extra)
+            if new_proposal is not None:
+                proposed = new_proposal
+                proposed_levels[proposed] += 1
         if not proposed:
             report.not_proposed += 1
             continue
         result = shared_result[proposed]
         key = f"{pk:012d}"
+        head = None
         if is_head and headed is not None:
             collective = collective_levels.get(headed)
-            note_text = ""
+            only_proposed = False
             if collective is None:
                 collective = proposed_collectives.get(headed)
-                note_text = " (theo mức đề xuất của tập thể, chưa quyết định)"
+                only_proposed = True
             if collective is None:
                 report.waiting_heads += 1
+                if new_proposal is not None:
+                    proposed_only.add((pk, new_proposal, actor_pk, now))
                 continue
             capped = apply_head_cap(result, collective, pack)
             if capped.level != result.level:
                 report.capped_by_collective += 1
-            extra[key] = [
-                rules_ratings.text_reason(r[0], r[1], r[2] + r[3] + r[4] + note_text)
-                for r in capped.raw_reasons
-            ]
+            if pack.head_cap.enabled:
+                head = (collective, only_proposed)
             result = shared_result[capped.level]
         if result.level == Level.HTXSNV:
             subject = SubjectInput(
@@ -1083,11 +1280,21 @@ def decide_scope(
             )
         else:
             subject = shared_subject[kind]
+        pending[key] = (new_proposal, head)
         batch.append(GroupMember(key=key, group=group, subject=subject, result=result))
-    flush_unit(batch, extra)
-    bulk_write(Rating, fields, pending)
-    report.decided += len(pending)
+    flush_unit(batch)
+    for writer in (both, decided_only, proposed_only):
+        writer.flush()
+    report.decided = both.count + decided_only.count
     report.levels = dict(levels)
+    if proposer is not None and proposal is not None:
+        proposer.write_extra()
+        proposal.proposed = both.count + proposed_only.count
+        proposal.levels = dict(proposed_levels)
+        if proposer.invalid:
+            proposal.skipped.append(
+                ("", f"{proposer.invalid} hồ sơ có số liệu không hợp lệ, chưa tính lại")
+            )
     return report
 
 
@@ -1119,6 +1326,46 @@ def decide(*, actor: Any, period: Period, org: PartyOrg) -> DecisionReport:
 
 
 @transaction.atomic
+def recompute_and_decide(
+    *, actor: Any, period: Period, org: PartyOrg
+) -> tuple[ProposalReport, DecisionReport]:
+    """Re-propose every proposed rating of the scope on its stored inputs, then decide, in one pass.
+
+    The same results as ``recompute_proposals`` then ``decide`` (collectives first, heads
+    capped, the quota over every position group of every deciding unit), but one streaming
+    read and one write per rating row: what a committee runs over a whole province or country.
+    """
+    require(actor, Action.DECIDE_EVALUATION, org)
+    period = Period.objects.select_for_update().select_related("pack").get(pk=period.pk)
+    _check_period(period, org, states=(PeriodState.OPEN,))
+    pack = period_pack(period)
+    if not may_decide_at(pack, org):
+        names = ", ".join(d.decider_name for d in pack.decisions)
+        raise ValidationError(
+            f"{org.name} không phải cấp quyết định xếp loại theo gói {pack.code} ({names})."
+        )
+    proposal = ProposalReport()
+    report = decide_scope(
+        actor=actor, period=period, org=org, pack=pack, now=timezone.now(), proposal=proposal
+    )
+    audit.record(
+        actor=actor,
+        action="evaluations.ratings.recompute",
+        obj=org,
+        org_path=org.path,
+        changes={"period": period.pk, "proposed": proposal.proposed, "levels": proposal.levels},
+    )
+    audit.record(
+        actor=actor,
+        action="evaluations.ratings.decide",
+        obj=org,
+        org_path=org.path,
+        changes={"period": period.pk, **report.as_dict()},
+    )
+    return proposal, report
+
+
+@transaction.atomic
 def decide_one(*, actor: Any, rating: Rating, level: str, reason: str) -> Rating:
     """Override one member's decided level with the committee's recorded reason."""
     rating = Rating.objects.select_for_update().select_related("period", "org").get(pk=rating.pk)
@@ -1134,19 +1381,14 @@ def decide_one(*, actor: Any, rating: Rating, level: str, reason: str) -> Rating
     before = rating.level or rating.proposed_level
     rating.level = level
     rating.note = reason
-    rating.reasons = [
-        *[r for r in rating.reasons or [] if r.get("rule") != OVERRIDE_RULE],
-        rules_ratings.text_reason(
-            OVERRIDE_RULE,
-            True,
-            f"Cấp ủy quyết định mức {level} (trước đó {before or 'chưa có'}). Lý do: {reason}",
-        ),
-    ]
+    # The override's reason is rebuilt on read from the level before (steps) and `note`.
+    steps = rules_ratings.decode_steps(rating.steps)
+    rating.steps = rules_ratings.encode_steps(replace(steps, override_from=before or ""))
     rating.decided_by = actor
     rating.decided_at = timezone.now()
     if rating.state == RatingState.PROPOSED:
         rating.state = RatingState.DECIDED
-    rating.save(update_fields=["level", "note", "reasons", "decided_by", "decided_at", "state"])
+    rating.save(update_fields=["level", "note", "steps", "decided_by", "decided_at", "state"])
     audit.record(
         actor=actor,
         action="evaluations.ratings.decide_one",

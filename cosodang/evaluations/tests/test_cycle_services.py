@@ -22,6 +22,7 @@ from cosodang.evaluations.models import (
 )
 from cosodang.evaluations.selectors import cycle as sel
 from cosodang.evaluations.services import cycle
+from cosodang.evaluations.services.ratings import decision_reasons
 from cosodang.evaluations.tests.cycle_support import (
     ensure_packs,
     make_period,
@@ -498,7 +499,7 @@ def test_an_upheld_objection_sets_the_new_level_with_the_reason(world: World) ->
     )
     rating.refresh_from_db()
     assert rating.level == "HTXSNV"
-    assert "Đủ minh chứng" in rating.reasons[-1]["detail"]
+    assert "Đủ minh chứng" in decision_reasons(rating)[-1]["detail"]
 
 
 def test_a_dismissed_objection_keeps_the_level(world: World) -> None:

@@ -16,6 +16,7 @@ from cosodang.core.testing import World, make_member
 from cosodang.evaluations.models import Objection, Period, SelfReview
 from cosodang.evaluations.selectors import cycle as sel
 from cosodang.evaluations.services import cycle
+from cosodang.evaluations.services.ratings import proposal_reasons
 from cosodang.evaluations.tests.cycle_support import (
     make_period,
     make_rating,
@@ -347,18 +348,26 @@ def test_the_results_page_query_count_is_bounded(
 def test_the_history_shows_every_period_with_level_score_and_reasons(
     world: World, django_assert_max_num_queries
 ) -> None:  # type: ignore[no-untyped-def]
-    reasons = [{"rule": "threshold", "passed": True, "detail": "Điểm ≥ 70"}]
     for year in (2023, 2024, 2025):
         period = make_period(world, year=year, state="closed")
-        make_rating(
-            period, world.member_a, level="HTTNV", score=80, state="locked", reasons=reasons
+        rating = make_rating(
+            period,
+            world.member_a,
+            level="HTTNV",
+            score=80,
+            tasks_total=10,
+            tasks_on_time=10,
+            state="locked",
         )
     c = client(world.secretary_a)
     with django_assert_max_num_queries(14):
         response = c.get(reverse("evaluations:member_history", args=[world.member_a.pk]))
     rows = response.context["rows"]
     assert [r.period.year for r in rows] == [2025, 2024, 2023]
-    assert rows[0].reasons == reasons and rows[0].score == 80
+    # Reasons are rebuilt by the engine from the rating's stored inputs (none are stored).
+    reasons = proposal_reasons(rating)
+    assert reasons and rows[0].reasons == reasons and rows[0].score == 80
+    assert any(r["rule"] == "thresholds.HTTNV" and r["passed"] for r in rows[0].reasons)
 
 
 def test_a_member_sees_only_published_results_in_their_history(world: World) -> None:

@@ -11,7 +11,6 @@ from django.http import Http404
 
 from cosodang.core.models import AuditEvent
 from cosodang.core.testing import World, make_member
-from cosodang.evaluations import rules_ratings
 from cosodang.evaluations.models import OrgRating, Rating
 from cosodang.evaluations.services import ratings as svc
 from cosodang.evaluations.tests.builders_ratings import (
@@ -87,8 +86,7 @@ def test_the_proposal_keeps_every_reason_of_the_engine(world: World) -> None:
     make_review(period, world.member_a)
     _propose(world, period)
     rating = _rating(period, world.member_a)
-    table = rules_ratings.reason_table(svc.period_pack(period))
-    details = rules_ratings.expand_reasons(rating.proposed_reasons, table)
+    details = svc.proposal_reasons(rating)
     assert any(r["rule"] == "thresholds.HTTNV" and r["passed"] for r in details)
     assert all(r["detail"] for r in details)
 
@@ -132,7 +130,7 @@ def test_a_member_with_several_posts_is_rated_in_each_and_gets_the_lowest(world:
     make_review(period, world.secretary_member, self_score=Decimal("85"))
     _propose(world, period)
     rating = _rating(period, world.secretary_member)
-    reasons = rules_ratings.expand_reasons(rating.proposed_reasons, None)
+    reasons = svc.proposal_reasons(rating)
     combined = next(r for r in reasons if r["rule"] == "several_posts")
     assert rating.proposed_level == "KHTNV" or rating.proposed_level == "HTNV"
     assert "Bí thư, Phó Bí thư" in combined["detail"] and "Cấp trưởng" in combined["detail"]
@@ -150,8 +148,8 @@ def test_the_secretary_adjusts_an_input_with_a_reason(world: World) -> None:
     )
     rating = _rating(period, world.member_a)
     assert (rating.score, rating.proposed_level) == (60, "HTNV")
-    assert rating.proposed_reasons[0]["rule"] == svc.ADJUSTED_RULE
-    assert "Chi bộ chấm lại" in rating.proposed_reasons[0]["detail"]
+    assert svc.proposal_reasons(rating)[0]["rule"] == svc.ADJUSTED_RULE
+    assert "Chi bộ chấm lại" in svc.proposal_reasons(rating)[0]["detail"]
 
 
 def test_an_adjustment_without_a_reason_is_refused_and_nothing_is_written(world: World) -> None:
@@ -275,7 +273,10 @@ def test_the_head_is_capped_at_the_level_of_the_collective(world: World) -> None
     report = _decide(world, period)
     rating = _rating(period, world.secretary_member)
     assert rating.level == "HTNV"
-    assert rating.reasons[0]["rule"] == "head_cap" and not rating.reasons[0]["passed"]
+    assert (
+        svc.decision_reasons(rating)[0]["rule"] == "head_cap"
+        and not svc.decision_reasons(rating)[0]["passed"]
+    )
     assert report.capped_by_collective == 1
 
 
@@ -345,7 +346,7 @@ def test_a_full_tie_keeps_the_earlier_rating_and_says_so(world: World) -> None:
     demoted = _rating(period, second.member)
     assert _rating(period, first.member).level == "HTXSNV"
     assert demoted.level == "HTTNV"
-    assert "Đồng hạng" in demoted.reasons[-1]["detail"]
+    assert "Đồng hạng" in svc.decision_reasons(demoted)[-1]["detail"]
 
 
 def test_the_quota_counts_each_position_group_apart(world: World) -> None:
@@ -404,7 +405,7 @@ def test_the_committee_overrides_one_rating_with_a_reason(world: World) -> None:
     svc.decide_one(actor=world.staff_a, rating=rating, level="HTXSNV", reason="Lập công đặc biệt")
     rating.refresh_from_db()
     assert (rating.level, rating.note) == ("HTXSNV", "Lập công đặc biệt")
-    assert rating.reasons[-1]["rule"] == svc.OVERRIDE_RULE
+    assert svc.decision_reasons(rating)[-1]["rule"] == svc.OVERRIDE_RULE
     event = AuditEvent.objects.order_by("-id").first()
     assert event is not None and event.action == "evaluations.ratings.decide_one"
 

@@ -306,7 +306,7 @@ def decide_one(request: HttpRequest, pk: int) -> HttpResponse:
                 request, f"Đã ghi quyết định của cấp ủy cho {rating.member.full_name}."
             )
             return redirect(f"{request.path}")
-    table = rules_ratings.reason_table(services.period_pack(rating.period))
+    proposal_reasons, decision_reasons = services.rating_reasons(rating)
     return render(
         request,
         "evaluations/ratings/decide_one.html",
@@ -316,8 +316,8 @@ def decide_one(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "errors": errors,
             "group_label": rules_ratings.group_label(rating.position_group),
-            "proposal_reasons": rules_ratings.expand_reasons(rating.proposed_reasons, table),
-            "decision_reasons": rules_ratings.expand_reasons(rating.reasons, table),
+            "proposal_reasons": proposal_reasons,
+            "decision_reasons": decision_reasons,
         },
         status=400 if errors or (request.method == "POST" and form.errors) else 200,
     )
