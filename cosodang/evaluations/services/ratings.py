@@ -178,16 +178,24 @@ def _json_text(value: Any) -> str | None:
 
 
 def bulk_write(
-    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    constants: Mapping[str, Any] | None = None,
 ) -> None:
     """Set `fields` of the rows `(pk, *values)`; COPY + one UPDATE on PostgreSQL.
 
-    A JSON field's value may be given as JSON text (a str), as the bulk paths do.
+    A JSON field's value may be given as JSON text (a str), as the bulk paths do. `constants`
+    (field → value) are set on every row by the UPDATE itself, not copied row by row.
     """
     if not rows:
         return
     meta = model._meta
+    constants = dict(constants or {})
     cols = [typing.cast(models.Field[Any, Any], meta.get_field(name)) for name in fields]
+    fixed = [
+        (typing.cast(models.Field[Any, Any], meta.get_field(k)), v) for k, v in constants.items()
+    ]
     if connection.vendor != "postgresql":
         objs = []
         for pk, *values in rows:
@@ -196,8 +204,12 @@ def bulk_write(
                 if f.get_internal_type() == "JSONField" and isinstance(value, str):
                     value = json.loads(value)  # JSON text from the bulk path
                 setattr(obj, f.attname, value)
+            for f, value in fixed:
+                setattr(obj, f.attname, value)
             objs.append(obj)
-        model.objects.bulk_update(objs, list(fields), batch_size=500)  # type: ignore[attr-defined]
+        model.objects.bulk_update(  # type: ignore[attr-defined]
+            objs, [*fields, *constants], batch_size=500
+        )
         return
     table = meta.db_table
     temp = f"_upd_{table}_{zlib.crc32(','.join(fields).encode()):08x}"
@@ -219,8 +231,14 @@ def bulk_write(
                         ),
                     ]
                 )
-        sets = ", ".join(f'"{f.column}" = u."{f.column}"' for f in cols)
-        cursor.execute(f'UPDATE "{table}" t SET {sets} FROM "{temp}" u WHERE t.id = u.id')
+        sets = ", ".join(
+            [f'"{f.column}" = u."{f.column}"' for f in cols]
+            + [f'"{f.column}" = %s' for f, _ in fixed]
+        )
+        cursor.execute(
+            f'UPDATE "{table}" t SET {sets} FROM "{temp}" u WHERE t.id = u.id',
+            [f.get_db_prep_value(v, connection) for f, v in fixed],
+        )
         cursor.execute(f'TRUNCATE "{temp}"')
 
 
@@ -787,8 +805,13 @@ def _subtree(org: PartyOrg) -> Q:
 class _Writer:
     """Rows `(pk, *values)` of some fields, written in batches by ``bulk_write``."""
 
-    def __init__(self, model: type[models.Model], fields: Sequence[str]) -> None:
-        self.model, self.fields = model, tuple(fields)
+    def __init__(
+        self,
+        model: type[models.Model],
+        fields: Sequence[str],
+        constants: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.model, self.fields, self.constants = model, tuple(fields), constants
         self.rows: list[tuple[Any, ...]] = []
         self.count = 0
 
@@ -798,13 +821,11 @@ class _Writer:
             self.flush()
 
     def flush(self) -> None:
-        bulk_write(self.model, self.fields, self.rows)
+        bulk_write(self.model, self.fields, self.rows, self.constants)
         self.count += len(self.rows)
         self.rows = []
 
 
-PROPOSAL_FIELDS = ("proposed_level", "proposed_by", "proposed_at")
-DECISION_FIELDS = ("level", "steps", "decided_by", "decided_at", "state")
 _NO_DISCIPLINE: tuple[Discipline, ...] = ()
 
 
@@ -888,7 +909,7 @@ def recompute_proposals(*, actor: Any, period: Period, org: PartyOrg) -> Proposa
     now = timezone.now()
     report = ProposalReport()
     levels: dict[str, int] = defaultdict(int)
-    writer = _Writer(Rating, PROPOSAL_FIELDS)
+    writer = _Writer(Rating, ("proposed_level",), {"proposed_by": actor.pk, "proposed_at": now})
     qs = (
         Rating.objects.filter(_subtree(org), period=period, state=RatingState.PROPOSED)
         .order_by()
@@ -899,7 +920,7 @@ def recompute_proposals(*, actor: Any, period: Period, org: PartyOrg) -> Proposa
         if level is None:
             continue
         levels[level] += 1
-        writer.add((pk, level, actor.pk, now))
+        writer.add((pk, level))
     writer.flush()
     proposer.write_extra()
     report.proposed = writer.count
@@ -1178,12 +1199,14 @@ def decide_scope(
         .order_by("org_path", "id")
         .values_list(*columns)
     )
-    both = _Writer(Rating, (*PROPOSAL_FIELDS, *DECISION_FIELDS))
-    decided_only = _Writer(Rating, DECISION_FIELDS)
-    proposed_only = _Writer(Rating, PROPOSAL_FIELDS)
+    # The levels and steps per row; who, when and the state are the same for every row.
+    by_proposer = {"proposed_by": actor.pk, "proposed_at": now}
+    by_decider = {"decided_by": actor.pk, "decided_at": now, "state": RatingState.DECIDED}
+    both = _Writer(Rating, ("proposed_level", "level", "steps"), {**by_proposer, **by_decider})
+    decided_only = _Writer(Rating, ("level", "steps"), by_decider)
+    proposed_only = _Writer(Rating, ("proposed_level",), by_proposer)
     levels: dict[str, int] = defaultdict(int)
     proposed_levels: dict[str, int] = defaultdict(int)
-    actor_pk, decided = actor.pk, RatingState.DECIDED
     # Only HTXSNV candidates are ranked by the tie rule; the others of a group are counted by
     # level and kind, so they share one subject per kind and one result per level.
     shared_subject = {
@@ -1209,18 +1232,19 @@ def decide_scope(
                 if not place.kept:
                     level = Level.HTTNV
                     report.capped_by_quota += 1
-            steps = rules_ratings.encode_steps(
-                rules_ratings.Steps(
-                    head=head[0] if head else "",
-                    head_proposed=bool(head and head[1]),
-                    quota=quota,
+            steps = ""
+            if head is not None or quota is not None:
+                steps = rules_ratings.encode_steps(
+                    rules_ratings.Steps(
+                        head=head[0] if head else "",
+                        head_proposed=bool(head and head[1]),
+                        quota=quota,
+                    )
                 )
-            )
-            decision = (level, steps, actor_pk, now, decided)
             if new_proposal is None:
-                decided_only.add((int(m.key), *decision))
+                decided_only.add((int(m.key), level, steps))
             else:
-                both.add((int(m.key), new_proposal, actor_pk, now, *decision))
+                both.add((int(m.key), new_proposal, level, steps))
             levels[level] += 1
         pending.clear()
 
@@ -1260,7 +1284,7 @@ def decide_scope(
             if collective is None:
                 report.waiting_heads += 1
                 if new_proposal is not None:
-                    proposed_only.add((pk, new_proposal, actor_pk, now))
+                    proposed_only.add((pk, new_proposal))
                 continue
             capped = apply_head_cap(result, collective, pack)
             if capped.level != result.level:
