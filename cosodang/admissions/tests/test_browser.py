@@ -8,9 +8,6 @@ then the secretary records the ceremony and sees the case move on the deadline b
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -20,43 +17,7 @@ from cosodang.admissions import services
 from cosodang.admissions.models import AdmissionCase
 from cosodang.core.testing import PASSWORD, build_world
 
-CHROMIUM = os.environ.get("COSODANG_CHROMIUM", "/usr/bin/chromium")
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def page(live_server) -> Iterator:  # type: ignore[no-untyped-def]
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        if os.environ.get("COSODANG_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"Chromium not found at {CHROMIUM} (CI must install it)")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(
-            viewport={"width": 390, "height": 844}, locale="vi-VN", accept_downloads=True
-        )
-        pg = context.new_page()
-        pg.set_default_timeout(15000)
-        failed: list[str] = []
-        pg.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
-        yield pg
-        assert failed == []
-        context.close()
-        browser.close()
 
 
 def vn(d: date) -> str:
