@@ -58,6 +58,7 @@ class VoteOut(Schema):
     proposal: str
     meeting_date: date
     eligible: int
+    eligible_source: str
     votes_for: int
     against: int
     abstain: int
@@ -147,6 +148,7 @@ def _vote(v: Vote) -> dict[str, Any]:
         "proposal": v.proposal,
         "meeting_date": v.meeting_date,
         "eligible": v.eligible,
+        "eligible_source": v.eligible_source,
         "votes_for": v.votes_for,
         "against": v.against,
         "abstain": v.abstain,
@@ -296,7 +298,11 @@ def take_step(request: HttpRequest, case_id: int, body: StepIn) -> dict[str, Any
 
 
 class VoteIn(Schema):
-    """A vote: `body` cell (eligible counted from the registry) or committee (eligible given)."""
+    """A vote of the cell or the committee; both count their voters from the registry.
+
+    `eligible` (a typed committee size) is used only when the registry holds no committee for
+    the grassroots organisation; the vote then says `eligible_source: "typed"`.
+    """
 
     model_config = ConfigDict(extra="forbid", use_enum_values=True)
 
@@ -305,7 +311,9 @@ class VoteIn(Schema):
     votes_for: int = Field(ge=0, le=10000)
     against: int = Field(0, ge=0, le=10000)
     abstain: int = Field(0, ge=0, le=10000)
-    eligible: int | None = Field(None, ge=1, le=10000, description="Số cấp ủy viên (đảng ủy)")
+    eligible: int | None = Field(
+        None, ge=1, le=10000, description="Số cấp ủy viên, chỉ khi sổ chưa có cấp ủy"
+    )
     proposal: rules.Proposal = rules.Proposal.ADMIT
     resolution_number: str = ""
 
@@ -320,8 +328,6 @@ def list_votes(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
 @router.post("/cases/{case_id}/votes", response={201: VoteOut}, url_name="record_admission_vote")
 def record_vote(request: HttpRequest, case_id: int, body: VoteIn) -> tuple[int, dict[str, Any]]:
     """Record a vote of the cell or of the committee; the case moves on (or stops)."""
-    from django.core.exceptions import ValidationError
-
     action = Action.DECIDE_ADMISSION if body.body == "committee" else Action.MANAGE_ADMISSION
     case = selectors.get_case(request.user, case_id, action)
     if body.body == "cell":
@@ -336,8 +342,6 @@ def record_vote(request: HttpRequest, case_id: int, body: VoteIn) -> tuple[int, 
             resolution_number=body.resolution_number,
         )
     else:
-        if body.eligible is None:
-            raise ValidationError({"eligible": ["Ghi số cấp ủy viên."]})
         vote = services.record_committee_vote(
             actor=request.user,
             case=case,

@@ -18,8 +18,9 @@ from django.utils import timezone
 from cosodang.accounts.models import User
 from cosodang.core.vn import add_months
 from cosodang.core.workdays import add_workdays
+from cosodang.members import services as member_services
 from cosodang.members.models import Member
-from cosodang.members.rules import MemberStatus
+from cosodang.members.rules import MemberStatus, PartyPost
 from cosodang.orgs.models import PartyOrg
 
 from . import services
@@ -100,11 +101,41 @@ def seed(today: date | None = None) -> int:
         raise RuntimeError("Chưa có dữ liệu mẫu: chạy manage.py seed_demo trước.")
     if Candidate.objects.filter(org=cell, full_name=CANDIDATES[0].name).exists():
         return 0
+    _committee(cell, staff, today)
     made = 0
     for spec in CANDIDATES:
         _one(spec, cell, sec, staff, today)
         made += 1
     return made
+
+
+COMMITTEE_SIZE = 9
+
+
+def _committee(cell: PartyOrg, actor: User, today: date) -> None:
+    """Elect the grassroots committee in the registry, so votes count it (not a typed number)."""
+    body = services.grassroots_org(cell)
+    start = add_months(today, -30)  # before the earliest demo committee meeting
+    if body is None or services.committee_members_on(body, start):
+        return
+    members = list(
+        Member.objects.filter(
+            org_path__startswith=body.path,
+            status=MemberStatus.OFFICIAL,
+            official_date__lte=start,
+        ).order_by("id")[:COMMITTEE_SIZE]
+    )
+    posts = [PartyPost.SECRETARY, PartyPost.DEPUTY_SECRETARY]
+    posts += [PartyPost.COMMITTEE_MEMBER] * (COMMITTEE_SIZE - len(posts))
+    for member, post in zip(members, posts, strict=False):
+        member_services.add_position(
+            actor=actor, member=member, start=start, party_post=post.value, org=body
+        )
+
+
+def _committee_votes(cell: PartyOrg, day: date) -> int:
+    body = services.grassroots_org(cell)
+    return services.committee_members_on(body, day) if body is not None else 0
 
 
 def _timeline(stage: str, today: date) -> dict[str, date]:
@@ -199,12 +230,13 @@ def _one(spec: DemoCandidate, cell: PartyOrg, sec: User, staff: User, today: dat
     _docs(sec, _refresh(case), ("6-KNĐ",), d["vote"])
     if spec.stage == "committee_review":
         return
+    size = _committee_votes(cell, d["committee"]) or COMMITTEE_SIZE
     services.record_committee_vote(
         actor=staff,
         case=_refresh(case),
         meeting_date=d["committee"],
-        eligible=9,
-        votes_for=8,
+        eligible=COMMITTEE_SIZE,  # used only if the registry holds no committee
+        votes_for=size - 1,
         against=0,
         abstain=1,
     )
@@ -244,12 +276,13 @@ def _one(spec: DemoCandidate, cell: PartyOrg, sec: User, staff: User, today: dat
     )
     _docs(sec, _refresh(case), ("13-KNĐ",), vote)
     committee = add_workdays(vote, 7)[0]
+    size = _committee_votes(cell, committee) or COMMITTEE_SIZE
     services.record_committee_vote(
         actor=staff,
         case=_refresh(case),
         meeting_date=committee,
-        eligible=9,
-        votes_for=9,
+        eligible=COMMITTEE_SIZE,  # used only if the registry holds no committee
+        votes_for=size,
         against=0,
         abstain=0,
     )

@@ -135,7 +135,14 @@ class CellVoteForm(forms.Form):
 
 class CommitteeVoteForm(forms.Form):
     meeting_date = date_field("Ngày đảng ủy họp")
-    eligible = forms.IntegerField(label="Số cấp ủy viên", min_value=1)
+    eligible = forms.IntegerField(
+        label="Số cấp ủy viên (chỉ ghi khi sổ đảng viên chưa có cấp ủy)",
+        min_value=1,
+        max_value=1000,
+        required=False,
+        help_text="Số cấp ủy viên được đếm từ sổ đảng viên (chức vụ cấp ủy còn hiệu lực vào ngày "
+        "họp); số nhập tay chỉ dùng khi sổ chưa có cấp ủy và được đánh dấu trên diễn biến.",
+    )
     votes_for = forms.IntegerField(label="Tán thành", min_value=0)
     against = forms.IntegerField(label="Không tán thành", min_value=0, initial=0)
     abstain = forms.IntegerField(label="Không biểu quyết", min_value=0, initial=0)

@@ -19,6 +19,14 @@ PROPOSAL_CHOICES = [(p.value, rules.PROPOSAL_LABELS[p]) for p in rules.Proposal]
 INTRODUCER_CHOICES = [(k.value, rules.INTRODUCER_LABELS[k]) for k in rules.IntroducerKind]
 FORM_CHOICES = [(f.code, f"{f.code}: {f.title}") for f in rules.FORMS.values()]
 OPEN_STATES = [s.value for s in rules.State if s not in rules.TERMINAL]
+# Where a vote's denominator came from: the member registry at the meeting date, or a count
+# typed in because the registry held no committee for that organisation (flagged to auditors).
+ELIGIBLE_REGISTRY = "registry"
+ELIGIBLE_TYPED = "typed"
+ELIGIBLE_SOURCE_CHOICES = [
+    (ELIGIBLE_REGISTRY, "theo sổ đảng viên vào ngày họp"),
+    (ELIGIBLE_TYPED, "nhập tay (sổ đảng viên chưa có cấp ủy)"),
+]
 
 
 class Candidate(models.Model):
@@ -228,6 +236,12 @@ class Vote(models.Model):
     proposal = models.CharField("đề nghị", max_length=12, choices=PROPOSAL_CHOICES)
     meeting_date = models.DateField("ngày họp")
     eligible = models.PositiveSmallIntegerField("số người có quyền biểu quyết")
+    eligible_source = models.CharField(
+        "nguồn số người có quyền biểu quyết",
+        max_length=8,
+        choices=ELIGIBLE_SOURCE_CHOICES,
+        default=ELIGIBLE_REGISTRY,
+    )
     votes_for = models.PositiveSmallIntegerField("tán thành")
     against = models.PositiveSmallIntegerField("không tán thành")
     abstain = models.PositiveSmallIntegerField("không biểu quyết")
@@ -253,6 +267,10 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.votes_for}/{self.eligible}"
+
+    @property
+    def eligible_typed(self) -> bool:
+        return self.eligible_source == ELIGIBLE_TYPED
 
 
 def document_path(instance: Document, filename: str) -> str:

@@ -561,9 +561,13 @@ PROPOSAL_LABELS: dict[Proposal, str] = {
 
 
 def check_ballots(
-    votes_for: int, against: int, abstain: int, eligible: int, *, cell: bool
+    votes_for: int, against: int, abstain: int, eligible: int, *, cell: bool, who: str = ""
 ) -> list[Refusal]:
-    """Refuse negative counts, no eligible voter, or more ballots than eligible voters."""
+    """Refuse negative counts, no eligible voter, or more ballots than eligible voters.
+
+    `who` names the voters when the caller knows better (the committee counted from the
+    registry at the meeting date).
+    """
     source = SRC_CELL_VOTE if cell else SRC_COMMITTEE_VOTE
     if min(votes_for, against, abstain) < 0:
         return [Refusal("Số phiếu không được âm.", source, "votes_for")]
@@ -572,7 +576,7 @@ def check_ballots(
         return [Refusal(f"Không có {who} có quyền biểu quyết.", source, "eligible")]
     total = votes_for + against + abstain
     if total > eligible:
-        who = (
+        who = who or (
             "đảng viên chính thức của chi bộ vào ngày họp (đảng viên dự bị không biểu quyết)"
             if cell
             else "cấp ủy viên"

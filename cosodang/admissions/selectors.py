@@ -12,6 +12,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from cosodang.core.access import Action, get_for, visible_to
+from cosodang.core.vn import format_date
 from cosodang.core.workdays import workdays_between
 from cosodang.orgs.models import PartyOrg
 
@@ -69,6 +70,11 @@ class CaseRow:
     step_anchor: str
     step_label: str
     violations: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.violations or self.overdue or self.warnings)
 
     @property
     def overdue_days(self) -> int:
@@ -231,6 +237,17 @@ def case_violations(case: AdmissionCase, today: date) -> list[str]:
     return out
 
 
+def case_warnings(case: AdmissionCase) -> list[str]:
+    """Return what an auditor should check by hand: committee sizes typed in, not counted."""
+    return [
+        f"{v.get_kind_display()} ngày {format_date(v.meeting_date)}: số cấp ủy viên "
+        f"({v.eligible}) nhập tay vì sổ đảng viên chưa có cấp ủy, chưa đối chiếu được "
+        f"({rules.SRC_COMMITTEE_VOTE})"
+        for v in case.votes.all()
+        if v.eligible_typed
+    ]
+
+
 def case_row(case: AdmissionCase, today: date) -> CaseRow:
     """Return the board line of a case: what it lacks, its deadline, how close it is."""
     state = State(case.state)
@@ -252,6 +269,7 @@ def case_row(case: AdmissionCase, today: date) -> CaseRow:
         step_anchor=anchor,
         step_label=label,
         violations=case_violations(case, today),
+        warnings=case_warnings(case),
     )
 
 
@@ -293,7 +311,7 @@ def audit_rows(
     today = today or timezone.localdate()
     rows = [case_row(c, today) for c in list_cases(actor, org=org, state=state)]
     if flagged_only:
-        rows = [r for r in rows if r.violations or r.overdue]
+        rows = [r for r in rows if r.flagged]
     return rows
 
 

@@ -37,6 +37,9 @@ from .dossier import (
     update_dossier,
 )
 from .votes import (
+    committee_count,
+    committee_members_on,
+    grassroots_org,
     official_members_on,
     record_branch_appraisal,
     record_cell_vote,
@@ -55,10 +58,13 @@ __all__ = [
     "add_introducer",
     "add_probation_note",
     "assign_helper",
+    "committee_count",
+    "committee_members_on",
     "create_candidate",
     "decide_admission",
     "extend_decision",
     "generate_document",
+    "grassroots_org",
     "has_branch_committee",
     "hold_ceremony",
     "mark_notification_read",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -12,13 +13,16 @@ from cosodang.core import audit
 from cosodang.core.access import Action, require
 from cosodang.core.errors import ValidationError
 from cosodang.core.vn import format_date
-from cosodang.members.models import Member
-from cosodang.members.rules import MemberStatus
+from cosodang.members.models import Member, Position
+from cosodang.members.rules import COMMITTEE_POSTS, MemberStatus
 from cosodang.orgs.models import PartyOrg
+from cosodang.orgs.rules import OrgType, is_grassroots
 
 from .. import rules
 from ..config import pack_for
 from ..models import (
+    ELIGIBLE_REGISTRY,
+    ELIGIBLE_TYPED,
     AdmissionCase,
     Vote,
 )
@@ -97,6 +101,74 @@ def official_members_on(org: PartyOrg, day: date) -> int:
     )
 
 
+def grassroots_org(org: PartyOrg) -> PartyOrg | None:
+    """Return the grassroots organisation whose committee votes on the cell's cases."""
+    if is_grassroots(OrgType(org.org_type)):
+        return org
+    prefixes = [org.path[:i] for i in range(1, len(org.path)) if org.path[i - 1] == "."]
+    return (
+        PartyOrg.objects.filter(
+            path__in=prefixes,
+            org_type__in=[OrgType.GRASSROOTS_BRANCH, OrgType.GRASSROOTS_CELL],
+        )
+        .order_by("-depth")
+        .first()
+    )
+
+
+def committee_members_on(org: PartyOrg, day: date) -> int:
+    """Count the members of the organisation's committee on `day` from the registry's posts."""
+    return (
+        Position.objects.filter(
+            org=org, party_post__in=[p.value for p in COMMITTEE_POSTS], start__lte=day
+        )
+        .filter(Q(end__isnull=True) | Q(end__gte=day))
+        .values("member_id")
+        .distinct()
+        .count()
+    )
+
+
+@dataclass(frozen=True)
+class CommitteeCount:
+    """The committee's size for a vote: how many, where from, and which organisation."""
+
+    eligible: int
+    source: str
+    org: PartyOrg | None
+
+
+def committee_count(case: AdmissionCase, meeting_date: date, typed: int | None) -> CommitteeCount:
+    """Count the committee from the registry; a typed count only when it holds no committee."""
+    body = grassroots_org(case.org)
+    counted = committee_members_on(body, meeting_date) if body is not None else 0
+    if counted:
+        return CommitteeCount(counted, ELIGIBLE_REGISTRY, body)
+    if typed:
+        return CommitteeCount(typed, ELIGIBLE_TYPED, body)
+    name = body.name if body is not None else "đảng ủy cơ sở"
+    refuse(
+        [
+            Refusal(
+                f"Sổ đảng viên chưa có cấp ủy của {name} vào ngày họp "
+                f"{format_date(meeting_date)}: ghi số cấp ủy viên (sẽ lưu là số nhập tay).",
+                rules.SRC_COMMITTEE_VOTE,
+                "eligible",
+            )
+        ]
+    )
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _committee_who(count: CommitteeCount, meeting_date: date) -> str:
+    if count.source == ELIGIBLE_TYPED or count.org is None:
+        return "cấp ủy viên (số nhập tay)"
+    return (
+        f"cấp ủy viên của {count.org.name} vào ngày họp {format_date(meeting_date)} "
+        "theo sổ đảng viên"
+    )
+
+
 def _new_vote(
     actor: Any,
     case: AdmissionCase,
@@ -108,9 +180,12 @@ def _new_vote(
     against: int,
     abstain: int,
     resolution_number: str,
+    *,
+    eligible_source: str = ELIGIBLE_REGISTRY,
+    who: str = "",
 ) -> Vote:
     cell = kind in rules.CELL_VOTES
-    refuse(rules.check_ballots(votes_for, against, abstain, eligible, cell=cell))
+    refuse(rules.check_ballots(votes_for, against, abstain, eligible, cell=cell, who=who))
     pack = pack_for(meeting_date)
     threshold = pack.cell_threshold if cell else pack.committee_threshold
     vote = Vote(
@@ -119,6 +194,7 @@ def _new_vote(
         proposal=proposal.value,
         meeting_date=meeting_date,
         eligible=eligible,
+        eligible_source=eligible_source,
         votes_for=votes_for,
         against=against,
         abstain=abstain,
@@ -133,10 +209,13 @@ def _new_vote(
 
 def _vote_summary(vote: Vote) -> str:
     result = "đạt" if vote.passed else "không đạt"
-    return (
+    text = (
         f"{vote.get_kind_display()}: {vote.votes_for}/{vote.eligible} tán thành, "
         f"{vote.against} không tán thành, {vote.abstain} không biểu quyết ({result} 2/3)"
     )
+    if vote.eligible_typed:
+        text += "; số cấp ủy viên nhập tay vì sổ đảng viên chưa có cấp ủy"
+    return text
 
 
 @transaction.atomic
@@ -338,16 +417,29 @@ def record_committee_vote(
     actor: Any,
     case: AdmissionCase,
     meeting_date: date,
-    eligible: int,
     votes_for: int,
     against: int,
     abstain: int,
+    eligible: int | None = None,
     resolution_number: str = "",
 ) -> Vote:
-    """Record the grassroots committee's vote: on admission (8-KNĐ) or recognition (15-KNĐ)."""
+    """Record the grassroots committee's vote: on admission (8-KNĐ) or recognition (15-KNĐ).
+
+    The committee's size is counted from the registry's committee posts active on the meeting
+    date; `eligible` (a typed count) is used only when the registry holds no committee for the
+    grassroots organisation, and the vote then records it as typed.
+    """
     case = _lock(case)
     _require_step(actor, case, Step.COMMITTEE_VOTE_PASSED)
     _not_future(meeting_date, "meeting_date", "Ngày họp")
+    if case.state not in (State.COMMITTEE_REVIEW, State.RECOGNITION_COMMITTEE):
+        _check_state(case, Step.COMMITTEE_VOTE_PASSED)  # raises the illegal-step refusal
+    count = committee_count(case, meeting_date, eligible)
+    members = count.eligible
+    extra: dict[str, Any] = {
+        "eligible_source": count.source,
+        "who": _committee_who(count, meeting_date),
+    }
     if case.state == State.COMMITTEE_REVIEW:
         refuse(
             rules.check_order(
@@ -364,11 +456,12 @@ def record_committee_vote(
             rules.VoteKind.COMMITTEE_ADMISSION,
             rules.Proposal.ADMIT,
             meeting_date,
-            eligible,
+            members,
             votes_for,
             against,
             abstain,
             resolution_number,
+            **extra,
         )
         if vote.passed:
             case.committee_resolution_date = meeting_date
@@ -411,11 +504,12 @@ def record_committee_vote(
             rules.VoteKind.COMMITTEE_RECOGNITION,
             rules.Proposal.RECOGNISE,
             meeting_date,
-            eligible,
+            members,
             votes_for,
             against,
             abstain,
             resolution_number,
+            **extra,
         )
         pack = pack_for(meeting_date)
         step = rules.recognition_committee_step(
@@ -429,5 +523,4 @@ def record_committee_vote(
             case.failed_probation_votes += 1
         _move(actor, case, step, on=meeting_date, summary=_vote_summary(vote), fields=fields)
         return vote
-    _check_state(case, Step.COMMITTEE_VOTE_PASSED)
     raise AssertionError("unreachable")  # pragma: no cover

@@ -43,3 +43,12 @@ def test_seed_admissions_without_the_demo_refuses(db) -> None:
 
     with pytest.raises(CommandError, match="seed_demo"):
         call_command("seed_admissions", stdout=StringIO())
+
+
+def test_seed_admissions_elects_the_grassroots_committee_the_votes_count(demo_db) -> None:
+    from cosodang.admissions.models import Vote
+
+    call_command("seed_admissions", stdout=StringIO())
+    committee = Vote.objects.filter(kind__startswith="committee")
+    assert committee.exists()
+    assert set(committee.values_list("eligible_source", flat=True)) == {"registry"}
