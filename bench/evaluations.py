@@ -266,11 +266,33 @@ def reset(period: Any) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def compute() -> dict[str, Any]:
-    """Propose for every member, then decide at the root: the production services."""
+class _NoSummary:
+    """Stands in for services.ratings._Summary to time the levels alone (``--levels-only``)."""
+
+    def __init__(self, *args: Any) -> None:
+        pass
+
+    def add(self, *args: Any) -> None:
+        pass
+
+    def fold(self) -> None:
+        pass
+
+    def write(self) -> int:
+        return 0
+
+
+def compute(levels_only: bool = False) -> dict[str, Any]:
+    """Propose for every member, then decide at the root: the production services.
+
+    The pass also writes the calibration summary of every deciding unit and the organisations
+    above it; ``levels_only`` leaves that out, to time it by difference (not production).
+    """
     from cosodang.accounts.models import User
     from cosodang.evaluations.services import ratings as services
 
+    if levels_only:
+        services._Summary = _NoSummary  # type: ignore[assignment,misc]
     period = bench_period()
     root = _root()
     actor = User.objects.filter(is_superuser=True, is_active=True).order_by("id").first()
@@ -308,8 +330,7 @@ def calibration_rows(period: Any, runs: int, staff: Any = None, province: Any = 
     from django.urls import reverse
 
     from bench import pages
-    from cosodang.evaluations.models import Rating
-    from cosodang.evaluations.selectors.ratings import _PG_STATS, _level_columns, _like_prefix
+    from cosodang.evaluations.models import CalibrationGroup, Rating
 
     if staff is None or province is None:
         staff, province = _largest_province(period)
@@ -317,8 +338,12 @@ def calibration_rows(period: Any, runs: int, staff: Any = None, province: Any = 
     client = pages.client_for(staff)
     url = f"{reverse('evaluations:calibration', args=[province.pk])}?ky={period.pk}"
     ours = pages.time_runs(pages.getter(client, [url], "nhóm vị trí tương đương"), runs)
-    counts, params = _level_columns()
-    statement = (_PG_STATS.format(counts=counts), [*params, period.pk, _like_prefix(province.path)])
+    summary_rows = CalibrationGroup.objects.filter(period=period, org=province)
+    stale = summary_rows.filter(stale=True).count()
+    statement = (
+        f"SELECT * FROM {CalibrationGroup._meta.db_table} WHERE period_id = %s AND org_id = %s",
+        [period.pk, province.pk],
+    )
     floor = pages.time_runs(pages.sql_runner(lambda i: [statement]), runs)
     ok = ours.p95 < TARGETS["calibration_p95"]
     return [
@@ -331,7 +356,10 @@ def calibration_rows(period: Any, runs: int, staff: Any = None, province: Any = 
             floor_ratio=f"{ours.median / floor.median:.1f}×" if floor.median else "",
             target=f"p95 < {TARGETS['calibration_p95']:.0f} ms",
             status=PASS if ok else FAIL,
-            note=f"{runs} lần đo sau khởi động; SQL trần = câu GROUP BY với percentile_cont",
+            note=(
+                f"{runs} lần đo sau khởi động; {summary_rows.count()} dòng tổng hợp "
+                f"({stale} cần tính lại); SQL trần = đọc các dòng tổng hợp của tỉnh"
+            ),
             values={
                 "median_ms": ours.median,
                 "p95_ms": ours.p95,
@@ -464,6 +492,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--compute", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
+        "--levels-only",
+        action="store_true",
+        help="with --compute: time the pass without the calibration summary",
+    )
+    parser.add_argument(
         "--calibration-only", action="store_true", help="time only the calibration page"
     )
     args = parser.parse_args(argv)
@@ -471,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
         import django
 
         django.setup()
-        print(json.dumps(compute()), flush=True)
+        print(json.dumps(compute(levels_only=args.levels_only)), flush=True)
         return 0
     from bench import database
     from bench.run import setup_django

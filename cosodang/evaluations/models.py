@@ -514,3 +514,61 @@ class PeriodEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_id}: {self.action}"
+
+
+class CalibrationGroup(models.Model):
+    """What the calibration page shows of one position group of a committee's scope.
+
+    One row per (period, organisation, position group) for every organisation a bulk pass
+    decides through (the deciding units and the organisations above them up to the pass's
+    root): the ratings of the whole subtree in that group — how many, the score distribution
+    (exact: min, quartiles by linear interpolation, max; the mean is ``score_sum / scored``),
+    and the level counts (proposed; current = decided, else proposed). The quota allowed and
+    used are derived on read from the proposed counts by the pack's rule (pure, no query).
+
+    Derived data, written by the services only (services.ratings): the bulk passes replace a
+    scope's rows from what they hold in memory; ``decide_one`` moves one count in the rows of
+    the rating's ancestors; a cell's proposal marks its ancestors' rows of the groups it
+    touched ``stale``, and the page recomputes a stale row from the ratings when it reads it.
+    An organisation without rows (a cell, or a scope no pass has run over) is computed live.
+    """
+
+    scope_path = "org_path"
+
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey(PartyOrg, on_delete=models.CASCADE, related_name="+")
+    org_path = models.CharField(max_length=255)
+    position_group = models.CharField("nhóm vị trí tương đương", max_length=80)
+    rated = models.PositiveIntegerField("số hồ sơ", default=0)
+    scored = models.PositiveIntegerField("số người có điểm", default=0)
+    score_sum = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    score_min = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)
+    score_q1 = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)
+    score_median = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)
+    score_q3 = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)
+    score_max = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)
+    proposed_htxsnv = models.PositiveIntegerField("đề xuất HTXSNV", default=0)
+    proposed_httnv = models.PositiveIntegerField("đề xuất HTTNV", default=0)
+    proposed_htnv = models.PositiveIntegerField("đề xuất HTNV", default=0)
+    proposed_khtnv = models.PositiveIntegerField("đề xuất KHTNV", default=0)
+    level_htxsnv = models.PositiveIntegerField("hiện tại HTXSNV", default=0)
+    level_httnv = models.PositiveIntegerField("hiện tại HTTNV", default=0)
+    level_htnv = models.PositiveIntegerField("hiện tại HTNV", default=0)
+    level_khtnv = models.PositiveIntegerField("hiện tại KHTNV", default=0)
+    stale = models.BooleanField("cần tính lại", default=False)
+
+    class Meta:
+        verbose_name = "tổng hợp hiệu chỉnh theo nhóm"
+        verbose_name_plural = "tổng hợp hiệu chỉnh theo nhóm"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "org", "position_group"],
+                name="evaluations_calibration_group_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["period", "org_path"], name="evaluations_calib_scope"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_id} — {self.org_path} — {self.position_group}"

@@ -332,6 +332,120 @@ def is_level_outlier(level: str, median: str | None, rule: OutlierRule) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
+# Calibration summary: exact statistics of a group from its tally
+# --------------------------------------------------------------------------------------------
+
+SUMMARY_LEVELS = tuple(str(lv) for lv in LEVELS_BEST_FIRST)
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """Return the paths of an organisation's ancestors and itself, root first ("1.", "1.4.")."""
+    parts = [p for p in path.split(".") if p]
+    return [".".join(parts[: i + 1]) + "." for i in range(len(parts))]
+
+
+class GroupTally:
+    """What the calibration page shows of one position group, as exact counts.
+
+    ``scores`` counts each distinct score (2-decimal ``Decimal``; the quartiles need every
+    value, and equal scores are many); ``proposed`` and ``current`` count levels (the current
+    level is the decided one, else the proposal). Tallies add up (``merge``), so a unit's
+    tally is folded into each of its ancestors'.
+    """
+
+    __slots__ = ("current", "proposed", "rated", "scores")
+
+    def __init__(self) -> None:
+        self.rated = 0
+        self.scores: dict[Decimal, int] = {}
+        self.proposed: dict[str, int] = {}
+        self.current: dict[str, int] = {}
+
+    def add(self, score: Decimal | None, proposed: str, current: str, n: int = 1) -> None:
+        self.rated += n
+        if score is not None:
+            self.scores[score] = self.scores.get(score, 0) + n
+        if proposed:
+            self.proposed[proposed] = self.proposed.get(proposed, 0) + n
+        if current:
+            self.current[current] = self.current.get(current, 0) + n
+
+    def merge(self, other: GroupTally) -> None:
+        self.rated += other.rated
+        scores = self.scores
+        for score, n in other.scores.items():
+            scores[score] = scores.get(score, 0) + n
+        for target, source in ((self.proposed, other.proposed), (self.current, other.current)):
+            for level, n in source.items():
+                target[level] = target.get(level, 0) + n
+
+
+def _order_stat(ordered: Sequence[tuple[Decimal, int]], k: int) -> Decimal:
+    """Return the k-th (0-based) value of the multiset given as sorted (value, count)."""
+    seen = 0
+    for value, n in ordered:
+        seen += n
+        if k < seen:
+            return value
+    raise IndexError(k)  # pragma: no cover - k < count by construction
+
+
+def exact_quantile(ordered: Sequence[tuple[Decimal, int]], count: int, q: Decimal) -> Decimal:
+    """Return percentile_cont's q-quantile of the multiset, in exact decimal arithmetic."""
+    pos = q * (count - 1)
+    lo = int(pos)
+    low = _order_stat(ordered, lo)
+    if pos == lo:
+        return low
+    high = _order_stat(ordered, min(lo + 1, count - 1))
+    return low + (high - low) * (pos - lo)
+
+
+def summary_values(tally: GroupTally) -> dict[str, Any]:
+    """Return the stored columns of a CalibrationGroup row for a tally (exact)."""
+    ordered = sorted(tally.scores.items())
+    count = sum(n for _, n in ordered)
+    values: dict[str, Any] = {
+        "rated": tally.rated,
+        "scored": count,
+        "score_sum": sum((v * n for v, n in ordered), Decimal(0)),
+        "score_min": None,
+        "score_q1": None,
+        "score_median": None,
+        "score_q3": None,
+        "score_max": None,
+    }
+    if count:
+        values.update(
+            score_min=ordered[0][0],
+            score_q1=exact_quantile(ordered, count, Decimal("0.25")),
+            score_median=exact_quantile(ordered, count, Decimal("0.5")),
+            score_q3=exact_quantile(ordered, count, Decimal("0.75")),
+            score_max=ordered[-1][0],
+        )
+    for lv in SUMMARY_LEVELS:
+        values[f"proposed_{lv.lower()}"] = tally.proposed.get(lv, 0)
+        values[f"level_{lv.lower()}"] = tally.current.get(lv, 0)
+    return values
+
+
+def summary_distribution(values: Mapping[str, Any]) -> Distribution | None:
+    """Return the score distribution of a summary row (None: nobody scored)."""
+    count = values["scored"]
+    if not count:
+        return None
+    return Distribution(
+        count=count,
+        min=float(values["score_min"]),
+        q1=float(values["score_q1"]),
+        median=float(values["score_median"]),
+        q3=float(values["score_q3"]),
+        max=float(values["score_max"]),
+        mean=float(Decimal(values["score_sum"]) / count),
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # Order of rating (rules.md §1.3)
 # --------------------------------------------------------------------------------------------
 

@@ -1,27 +1,29 @@
 """Reads of ratings: calibration (comparison between equivalent positions), results, reports.
 
 Every page is for one organisation the actor may act on (`get_org`) and one period covering it
-(`pick_period`). Aggregates run in SQL: on PostgreSQL one grouped scan per page with
-``percentile_cont`` for the quartiles (index ``evaluations_rating_calib_idx``); elsewhere the
-scores are read and the same statistics computed in Python (rules_ratings, identical results).
+(`pick_period`). The calibration page reads the committee's summary rows (CalibrationGroup,
+written by the bulk passes and kept by the other writes: services.ratings), or, for an
+organisation without rows, tallies its ratings live with one grouped query; the statistics come
+from the same exact computation either way (rules_ratings.summary_values). Other aggregates run
+in SQL (grouped queries).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from cosodang.core.access import Action, can, get_for
 from cosodang.evaluations import rules_ratings as rr
-from cosodang.evaluations.models import OrgRating, Period, Rating
+from cosodang.evaluations.models import CalibrationGroup, OrgRating, Period, Rating
 from cosodang.evaluations.rules import quota_allowed
 from cosodang.evaluations.schema import LEVELS_BEST_FIRST, RulePack
+from cosodang.evaluations.services import ratings as services
 from cosodang.evaluations.services.ratings import period_pack
 from cosodang.orgs.models import PartyOrg
 
@@ -134,88 +136,41 @@ def _scope(period: Period, org: PartyOrg) -> QuerySet[Rating]:
     return Rating.objects.filter(period=period, org_path__startswith=org.path)
 
 
-_PG_STATS = """
-SELECT position_group,
-       count(score), min(score), max(score), avg(score),
-       percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY score),
-       {counts}
-FROM evaluations_rating
-WHERE period_id = %s AND org_path LIKE %s
-GROUP BY position_group
-"""
+def _summary_rows(period: Period, org: PartyOrg) -> list[dict[str, Any]]:
+    """Return the calibration summary of the scope by group (stored columns + "position_group").
 
-
-def _level_columns() -> tuple[str, list[str]]:
-    cols = []
-    params = []
-    for lv in LEVELS:
-        cols.append("count(*) FILTER (WHERE proposed_level = %s)")
-        params.append(lv)
-    for lv in LEVELS:
-        cols.append("count(*) FILTER (WHERE COALESCE(NULLIF(level, ''), proposed_level) = %s)")
-        params.append(lv)
-    return ", ".join(cols), params
-
-
-def _like_prefix(path: str) -> str:
-    return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _group_rows_pg(period: Period, org: PartyOrg) -> Iterator[tuple[Any, ...]]:
-    counts, params = _level_columns()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _PG_STATS.format(counts=counts), [*params, period.pk, _like_prefix(org.path)]
-        )
-        for row in cursor.fetchall():
-            group, n, lo, hi, mean, quart = row[:6]
-            proposed = dict(zip(LEVELS, row[6:10], strict=True))
-            current = dict(zip(LEVELS, row[10:14], strict=True))
-            dist = None
-            if n:
-                dist = rr.Distribution(
-                    count=n,
-                    min=float(lo),
-                    q1=float(quart[0]),
-                    median=float(quart[1]),
-                    q3=float(quart[2]),
-                    max=float(hi),
-                    mean=float(mean),
-                )
-            yield group, dist, proposed, current
-
-
-def _group_rows_py(period: Period, org: PartyOrg) -> Iterator[tuple[Any, ...]]:
-    scores: dict[str, list[float]] = defaultdict(list)
-    proposed: dict[str, dict[str, int]] = defaultdict(dict)
-    current: dict[str, dict[str, int]] = defaultdict(dict)
-    for group, score, prop, level in _scope(period, org).values_list(
-        "position_group", "score", "proposed_level", "level"
-    ):
-        if score is not None:
-            scores[group].append(float(score))
-        if prop:
-            proposed[group][prop] = proposed[group].get(prop, 0) + 1
-        now = current_level(level, prop)
-        if now:
-            current[group][now] = current[group].get(now, 0) + 1
-    for group in set(scores) | set(proposed) | set(current):
-        yield group, rr.distribution(scores[group]), proposed[group], current[group]
+    Read from CalibrationGroup (one query) when a bulk pass has written the organisation's rows
+    — stale ones are recounted first (services.ratings.refresh_calibration) — else computed
+    live from the ratings (one grouped query: a cell, or a scope no pass has run over).
+    """
+    rows = [dict(r) for r in CalibrationGroup.objects.filter(period=period, org=org).values()]
+    if not rows:
+        return [
+            {"position_group": group, **values}
+            for group, values in services.summary_from_ratings(period, org.path).items()
+        ]
+    if any(r["stale"] for r in rows):
+        rows = services.refresh_calibration(period, org)
+    return rows
 
 
 def group_stats(period: Period, org: PartyOrg, pack: RulePack) -> list[GroupStats]:
-    """Return the statistics of every position group in the scope (one query)."""
-    rows = _group_rows_pg if connection.vendor == "postgresql" else _group_rows_py
+    """Return the statistics of every position group in the scope (one query, usually)."""
     rule = rr.grouping().outliers
     out = []
-    for group, dist, proposed, current in rows(period, org):
+    for row in _summary_rows(period, org):
+        if not row["rated"]:
+            continue
+        dist = rr.summary_distribution(row)
         stats = GroupStats(
-            code=group,
-            label=rr.group_label(group),
+            code=row["position_group"],
+            label=rr.group_label(row["position_group"]),
             dist=dist,
-            proposed={k: v for k, v in proposed.items() if v},
-            current={k: v for k, v in current.items() if v},
+            proposed={lv: row[f"proposed_{lv.lower()}"] for lv in LEVELS},
+            current={lv: row[f"level_{lv.lower()}"] for lv in LEVELS},
         )
+        stats.proposed = {k: v for k, v in stats.proposed.items() if v}
+        stats.current = {k: v for k, v in stats.current.items() if v}
         stats.allowed = quota_allowed(
             pack, stats.proposed.get("HTXSNV", 0), stats.proposed.get("HTTNV", 0)
         )
