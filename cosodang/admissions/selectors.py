@@ -6,13 +6,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from cosodang.core.access import Action, get_for, visible_to
-from cosodang.core.vn import format_date
+from cosodang.core.access import Action, get_for, scope_paths, visible_to
+from cosodang.core.vn import fold, format_date
 from cosodang.core.workdays import workdays_between
 from cosodang.orgs.models import PartyOrg
 
@@ -94,6 +95,7 @@ def list_cases(
     *,
     org: PartyOrg | None = None,
     state: str = "",
+    year: int | None = None,
     open_only: bool = False,
     action: Action = Action.VIEW_ADMISSION,
 ) -> QuerySet[AdmissionCase]:
@@ -103,6 +105,8 @@ def list_cases(
         qs = qs.filter(org_path__startswith=org.path)
     if state:
         qs = qs.filter(state=state)
+    if year is not None:
+        qs = qs.filter(opened_on__gte=date(year, 1, 1), opened_on__lt=date(year + 1, 1, 1))
     if open_only:
         qs = qs.filter(state__in=OPEN_STATES)
     return qs.order_by("org_path", "candidate__sort_key", "id")
@@ -299,20 +303,94 @@ def board(actor: Any, today: date | None = None) -> list[BoardColumn]:
     return columns
 
 
+class Flag(StrEnum):
+    """Which flagged cases the audit view keeps."""
+
+    ANY = "flagged"
+    VIOLATION = "violation"
+    OVERDUE = "overdue"
+    TYPED = "typed"
+
+
+FLAG_LABELS: dict[Flag, str] = {
+    Flag.ANY: "Mọi hồ sơ bị đánh dấu",
+    Flag.VIOLATION: "Vi phạm thời hạn",
+    Flag.OVERDUE: "Đang quá hạn",
+    Flag.TYPED: "Số cấp ủy viên nhập tay",
+}
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """The audit view's filters: subtree, stage, flag, year the case was opened."""
+
+    org: PartyOrg | None = None
+    state: str = ""
+    flag: Flag | None = None
+    year: int | None = None
+
+    def keeps(self, row: CaseRow) -> bool:
+        match self.flag:
+            case None:
+                return True
+            case Flag.ANY:
+                return row.flagged
+            case Flag.VIOLATION:
+                return bool(row.violations)
+            case Flag.OVERDUE:
+                return row.overdue
+            case Flag.TYPED:
+                return bool(row.warnings)
+
+
 def audit_rows(
-    actor: Any,
-    *,
-    org: PartyOrg | None = None,
-    state: str = "",
-    flagged_only: bool = False,
-    today: date | None = None,
+    actor: Any, filters: AuditFilters = AuditFilters(), today: date | None = None
 ) -> list[CaseRow]:
     """Return the cases of the subtree with violations and overdue steps flagged."""
     today = today or timezone.localdate()
-    rows = [case_row(c, today) for c in list_cases(actor, org=org, state=state)]
-    if flagged_only:
-        rows = [r for r in rows if r.flagged]
-    return rows
+    cases = list_cases(actor, org=filters.org, state=filters.state, year=filters.year)
+    return [r for r in (case_row(c, today) for c in cases) if filters.keeps(r)]
+
+
+def audit_years(actor: Any) -> list[int]:
+    """Return the years in which the actor's visible cases were opened, latest first."""
+    qs = visible_to(actor, AdmissionCase.objects.all(), Action.VIEW_ADMISSION)
+    return [d.year for d in qs.dates("opened_on", "year", order="DESC")]
+
+
+PICKER_LIMIT = 200
+SEARCH_LIMIT = 30
+
+
+def audit_orgs(actor: Any, q: str = "", selected: PartyOrg | None = None) -> list[PartyOrg]:
+    """Return the organisations to pick from: matches of `q`, else the top of the scope.
+
+    Never the whole tree (66,000 organisations): a search answers at most SEARCH_LIMIT by
+    name (accents ignored) or code; without one, the top of each granted subtree and the
+    level under it, at most PICKER_LIMIT. The selected organisation is always included.
+    """
+    base = visible_to(
+        actor, PartyOrg.objects.filter(effective_to__isnull=True), Action.VIEW_ADMISSION
+    ).only("id", "name", "path", "depth", "org_type", "code")
+    text = q.strip()
+    if text:
+        found = base.filter(Q(name_folded__contains=fold(text)) | Q(code__iexact=text))
+        orgs = list(found.order_by("depth", "name")[:SEARCH_LIMIT])
+    else:
+        paths = scope_paths(actor, Action.VIEW_ADMISSION)
+        if paths is None:
+            top = base.filter(depth__lte=1)
+        else:
+            top = base.filter(Q(path__in=paths) | Q(parent__path__in=paths))
+        orgs = list(top.order_by("path")[:PICKER_LIMIT])
+    if selected is not None and all(o.pk != selected.pk for o in orgs):
+        orgs.insert(0, selected)
+    return orgs
+
+
+def get_audit_org(actor: Any, pk: int) -> PartyOrg:
+    """Return an organisation whose cases the actor may audit, or 404."""
+    return get_for(actor, PartyOrg.objects.all(), Action.VIEW_ADMISSION, pk=pk)
 
 
 def timeline(case: AdmissionCase) -> QuerySet[CaseEvent]:

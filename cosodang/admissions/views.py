@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,6 @@ from cosodang.core.forms import apply_errors
 from cosodang.core.vn import format_date
 from cosodang.core.workdays import add_workdays
 from cosodang.orgs import selectors as org_selectors
-from cosodang.orgs.models import PartyOrg
 
 from . import forms as f
 from . import rules, selectors, services
@@ -444,32 +443,67 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
 # --- superiors: audit view, export, statistics, parameters -----------------------------------
 
 
-def _audit_filters(request: HttpRequest) -> tuple[PartyOrg | None, str, bool]:
+@dataclass(frozen=True)
+class AuditQuery:
+    """The audit view's filters as read from the query string, and the picker's search."""
+
+    filters: selectors.AuditFilters
+    org_q: str
+
+    def querystring(self) -> str:
+        """Return the filters as a query string (the export follows the page)."""
+        q = QueryDict(mutable=True)
+        f = self.filters
+        if f.org is not None:
+            q["org"] = str(f.org.pk)
+        for key, value in (("state", f.state), ("flag", f.flag or ""), ("year", f.year or "")):
+            if value:
+                q[key] = str(value)
+        return q.urlencode()
+
+
+def _audit_query(request: HttpRequest) -> AuditQuery:
+    get = request.GET
+    org_q = get.get("org_q", "").strip()[:100]
     org = None
-    org_id = request.GET.get("org", "")
-    if org_id.isdigit():
-        org = org_selectors.get_org(request.user, int(org_id))
-    state = request.GET.get("state", "")
+    if get.get("org", "").isdigit():
+        org = selectors.get_audit_org(request.user, int(get["org"]))
+    elif org_q:
+        found = selectors.audit_orgs(request.user, org_q)
+        if len(found) == 1:  # without JavaScript: a search that names one organisation
+            org = found[0]
+    state = get.get("state", "")
     if state not in dict(STATE_CHOICES):
         state = ""
-    return org, state, request.GET.get("flagged") == "1"
+    flag_value = get.get("flag", "") or ("flagged" if get.get("flagged") == "1" else "")
+    flag = selectors.Flag(flag_value) if flag_value in selectors.Flag else None
+    year_text = get.get("year", "")
+    year = int(year_text) if year_text.isdigit() and 1950 <= int(year_text) <= 2100 else None
+    return AuditQuery(selectors.AuditFilters(org=org, state=state, flag=flag, year=year), org_q)
 
 
 @login_required
 def audit_view(request: HttpRequest) -> HttpResponse:
     """Show the cases of the subtree with rule violations and overdue steps flagged."""
     _require_viewer(request)
-    org, state, flagged = _audit_filters(request)
-    rows = selectors.audit_rows(request.user, org=org, state=state, flagged_only=flagged)
+    query = _audit_query(request)
+    org = query.filters.org
+    orgs = selectors.audit_orgs(request.user, query.org_q, org)
+    if request.headers.get("HX-Request") and "picker" in request.GET:
+        return render(
+            request, "admissions/audit.html#org_options", {"orgs": orgs, "org": org, "q": query}
+        )
     return render(
         request,
         "admissions/audit.html",
         {
-            "rows": rows,
+            "rows": selectors.audit_rows(request.user, query.filters),
+            "q": query,
             "org": org,
-            "state": state,
-            "flagged": flagged,
+            "orgs": orgs,
             "states": STATE_CHOICES,
+            "flags": list(selectors.FLAG_LABELS.items()),
+            "years": selectors.audit_years(request.user),
             "nav": NAV,
         },
     )
@@ -489,6 +523,7 @@ EXPORT_COLUMNS = [
     xlsx.Column("Còn (ngày làm việc)", 10),
     xlsx.Column("Còn thiếu", 40),
     xlsx.Column("Vi phạm", 60),
+    xlsx.Column("Cần đối chiếu", 50),
     xlsx.Column("Lý do dừng", 40),
 ]
 
@@ -497,8 +532,7 @@ EXPORT_COLUMNS = [
 def audit_export(request: HttpRequest) -> FileResponse:
     """Download the audit view, with its filters, as .xlsx."""
     _require_viewer(request)
-    org, state, flagged = _audit_filters(request)
-    rows = selectors.audit_rows(request.user, org=org, state=state, flagged_only=flagged)
+    rows = selectors.audit_rows(request.user, _audit_query(request).filters)
 
     def values() -> Any:
         for r in rows:
@@ -517,6 +551,7 @@ def audit_export(request: HttpRequest) -> FileResponse:
                 r.days_left,
                 "; ".join(r.missing),
                 "; ".join(r.violations),
+                "; ".join(r.warnings),
                 c.stop_reason,
             ]
 
@@ -531,7 +566,7 @@ def audit_export(request: HttpRequest) -> FileResponse:
 def statistics(request: HttpRequest) -> HttpResponse:
     """Show admissions per year and organisation, time per stage, share stopped and why."""
     _require_viewer(request)
-    org, _, _ = _audit_filters(request)
+    org = _audit_query(request).filters.org
     return render(
         request,
         "admissions/statistics.html",

@@ -252,7 +252,8 @@ NO_OBJECT_URLS: dict[str, NoObject] = {
         overrides=NO_EDITOR,
     ),
     "admissions:audit": NoObject(
-        "list: audit_rows(actor) starts from visible_to; ?org= is checked by get_org",
+        "list: audit_rows(actor) starts from visible_to; ?org= is checked by get_audit_org "
+        "(get_for, VIEW_ADMISSION); the picker lists visible_to(actor) organisations only",
         overrides=NO_VIEWER,
     ),
     "admissions:audit_export": NoObject(
