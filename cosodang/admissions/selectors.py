@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from statistics import median
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -419,7 +420,7 @@ class Stats:
     """Admissions per year and organisation, time in each stage, share stopped and why."""
 
     per_year_org: list[tuple[int, str, int]]
-    stage_days: list[tuple[str, float, int]]
+    stage_days: list[tuple[str, float, int]]  # stage, median working days, cases measured
     total: int
     stopped: int
     stop_reasons: list[tuple[str, int]]
@@ -429,6 +430,36 @@ class Stats:
     @property
     def stopped_share(self) -> float:
         return 100 * self.stopped / self.total if self.total else 0.0
+
+    @property
+    def stop_rows(self) -> list[tuple[str, int, float]]:
+        """Each reason with its count and its share of all cases (%)."""
+        return [(r, n, 100 * n / self.total if self.total else 0.0) for r, n in self.stop_reasons]
+
+    @property
+    def per_year(self) -> list[tuple[int, int]]:
+        """Admissions per year (all organisations), oldest first."""
+        totals: Counter[int] = Counter()
+        for year, _, n in self.per_year_org:
+            totals[year] += n
+        return sorted(totals.items())
+
+    def chart(self) -> dict[str, Any]:
+        """Return the data the statistics chart draws (written to the page with json_script)."""
+        return {
+            "per_year": {
+                "labels": [str(y) for y, _ in self.per_year],
+                "values": [n for _, n in self.per_year],
+            },
+            "stages": {
+                "labels": [label for label, _, _ in self.stage_days],
+                "values": [days for _, days, _ in self.stage_days],
+            },
+            "stops": {
+                "labels": [reason for reason, _ in self.stop_reasons],
+                "values": [n for _, n in self.stop_reasons],
+            },
+        }
 
 
 def _reason_key(reason: str) -> str:
@@ -480,17 +511,24 @@ def statistics(actor: Any, org: PartyOrg | None = None) -> Stats:
 def _stage_durations(
     rows: Iterable[tuple[int, str, date | None, Any]],
 ) -> list[tuple[str, float, int]]:
-    """Average calendar days spent in each stage, from the dated transitions of the timeline."""
-    last: dict[int, date] = {}
+    """Median working days spent in each stage, from the dated transitions of the timeline.
+
+    A stage is measured from the dated step that entered it to the dated step that left it;
+    steps that stay in the same stage (an extension) do not end it.
+    """
+    cal = work_calendar()
+    entered: dict[int, date] = {}
     spent: dict[str, list[int]] = defaultdict(list)
     for case_id, from_state, on, at in sorted(rows, key=lambda r: (r[0], r[3])):
-        day = on or at.date()
-        if case_id in last and from_state:
-            spent[from_state].append(max(0, (day - last[case_id]).days))
-        last[case_id] = day
+        day = on or timezone.localtime(at).date()
+        if on is None and from_state:
+            continue  # an undated step (an extension) neither starts nor ends a stage
+        if case_id in entered and from_state:
+            spent[from_state].append(max(0, workdays_between(entered[case_id], day, cal)))
+        entered[case_id] = day
     out = []
     for state in rules.State:
         values = spent.get(state.value)
         if values:
-            out.append((rules.STATE_LABELS[state], sum(values) / len(values), len(values)))
+            out.append((rules.STATE_LABELS[state], float(median(values)), len(values)))
     return out

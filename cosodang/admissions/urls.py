@@ -20,5 +20,6 @@ urlpatterns = [
     path("kiem-tra/", views.audit_view, name="audit"),
     path("kiem-tra/xuat-excel/", views.audit_export, name="audit_export"),
     path("thong-ke/", views.statistics, name="statistics"),
+    path("thong-ke/xuat-excel/", views.statistics_export, name="statistics_export"),
     path("quy-dinh/", views.parameters, name="parameters"),
 ]

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from openpyxl import Workbook
 
 from cosodang.core import xlsx
 from cosodang.core.access import Action, can, can_anywhere, get_for
@@ -23,6 +24,7 @@ from cosodang.core.forms import apply_errors
 from cosodang.core.vn import format_date
 from cosodang.core.workdays import add_workdays
 from cosodang.orgs import selectors as org_selectors
+from cosodang.orgs.models import PartyOrg
 
 from . import forms as f
 from . import rules, selectors, services
@@ -567,11 +569,56 @@ def statistics(request: HttpRequest) -> HttpResponse:
     """Show admissions per year and organisation, time per stage, share stopped and why."""
     _require_viewer(request)
     org = _audit_query(request).filters.org
+    stats = selectors.statistics(request.user, org)
     return render(
         request,
         "admissions/statistics.html",
-        {"stats": selectors.statistics(request.user, org), "org": org, "nav": NAV},
+        {"stats": stats, "chart": stats.chart(), "org": org, "nav": NAV},
     )
+
+
+@login_required
+def statistics_export(request: HttpRequest) -> FileResponse:
+    """Download the statistics (same organisation filter) as .xlsx, one sheet per table."""
+    _require_viewer(request)
+    org = _audit_query(request).filters.org
+    stats = selectors.statistics(request.user, org)
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
+    write_statistics(spool, stats, org)
+    spool.seek(0)
+    name = f"thong-ke-ket-nap-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX)
+
+
+def write_statistics(out: Any, stats: selectors.Stats, org: PartyOrg | None) -> None:
+    """Write the statistics workbook: summary, per year and organisation, stages, stops."""
+    book = Workbook()
+    summary = book.active
+    assert summary is not None
+    summary.title = "Tổng hợp"
+    summary.append(["Thống kê kết nạp đảng viên", org.name if org else "Toàn phạm vi"])
+    summary.append(["Ngày lập", format_date(timezone.localdate())])
+    summary.append(["Số hồ sơ", stats.total])
+    summary.append(["Đã công nhận chính thức", stats.official])
+    summary.append(["Dừng xét hoặc xóa tên", stats.stopped])
+    summary.append(["Tỷ lệ dừng xét hoặc xóa tên (%)", round(stats.stopped_share, 1)])
+    sheets: list[tuple[str, list[str], list[Any]]] = [
+        ("Theo năm và tổ chức", ["Năm", "Chi bộ", "Số kết nạp"], stats.per_year_org),
+        (
+            "Thời gian mỗi bước",
+            ["Bước", "Ngày làm việc (trung vị)", "Số hồ sơ"],
+            stats.stage_days,
+        ),
+        ("Lý do dừng", ["Lý do", "Số hồ sơ", "% số hồ sơ"], stats.stop_rows),
+    ]
+    for title, head, rows in sheets:
+        sheet = book.create_sheet(title)
+        sheet.append(head)
+        for row in rows:
+            sheet.append(list(row))
+        sheet.column_dimensions["A"].width = 40
+        sheet.column_dimensions["B"].width = 28
+    book.save(out)
 
 
 @login_required

@@ -262,6 +262,10 @@ NO_OBJECT_URLS: dict[str, NoObject] = {
     "admissions:statistics": NoObject(
         "aggregates over visible_to(actor, VIEW_ADMISSION)", overrides=NO_VIEWER
     ),
+    "admissions:statistics_export": NoObject(
+        "the statistics page's aggregates (same selector and organisation filter)",
+        overrides=NO_VIEWER,
+    ),
     "admissions:parameters": NoObject("the rule packs: regulation data, no Party data"),
     "api:list_admission_cases": NoObject("list: starts from list_cases(actor)", api=True),
     "api:add_workdays": NoObject(
