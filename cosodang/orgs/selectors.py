@@ -234,12 +234,18 @@ def _facts_pg(orgs: list[PartyOrg]) -> dict[int, _Facts]:
         JOIN {counter} c ON c.org_path ~>=~ r.low AND c.org_path ~<~ r.high
         GROUP BY r.low, head
     """
+    # Each part is an aggregate per organisation, so the planner probes the indexes per id:
+    # as a plain LEFT JOIN it sometimes hashed the whole counter table (20 ms, not 0.3).
     per_org = f"""
-        SELECT p.id, coalesce(d.official, 0), coalesce(d.probationary, 0), com.n,
+        SELECT p.id, d.official, d.probationary, com.n,
                EXISTS (SELECT 1 FROM {org} ch
                        WHERE ch.parent_id = p.id AND ch.effective_to IS NULL)
         FROM unnest(%s::bigint[]) AS p(id)
-        LEFT JOIN {counter} d ON d.org_id = p.id
+        CROSS JOIN LATERAL (
+            SELECT coalesce(sum(c.official), 0) AS official,
+                   coalesce(sum(c.probationary), 0) AS probationary
+            FROM {counter} c WHERE c.org_id = p.id
+        ) d
         CROSS JOIN LATERAL (
             SELECT count(DISTINCT x.member_id) AS n FROM {position} x
             WHERE x.org_id = p.id AND x."end" IS NULL AND x.party_post = ANY(%s)
