@@ -279,7 +279,9 @@ def _cell_admission_vote(
     latest: dict[str, date] = {}
     for code, d in stale:
         latest[code] = max(d, latest.get(code, d))
-    refusals += rules.check_not_stale(latest.items(), meeting_date, pack)
+    # Each introducer's letter goes stale on its own, whatever copy of 3-KNĐ was uploaded last.
+    letters = [("3-KNĐ", i.letter_date) for i in case.introducers.all()]
+    refusals += rules.check_not_stale([*latest.items(), *letters], meeting_date, pack)
     refusals += rules.check_age(
         cand.birth_date, meeting_date, pack, over_age_exception=cand.age_exception
     )

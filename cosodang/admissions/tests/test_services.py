@@ -591,3 +591,17 @@ def test_stopping_a_case_records_the_reason(world) -> None:
         actor=world.secretary_a, case=case, on=date(2024, 7, 1), reason="Chuyển công tác"
     )
     assert (refresh(case).state, refresh(case).stop_reason) == ("stopped", "Chuyển công tác")
+
+
+def test_an_introducer_letter_older_than_twelve_months_is_refused_at_the_cell(world) -> None:
+    case = submitted_case(world)  # letters of 10/06/2024
+    upload(world, case, "3-KNĐ", "5-KNĐ", day=date(2025, 6, 1))  # fresh copies uploaded
+    with pytest.raises(ValidationError, match="3-KNĐ ngày 10/06/2024"):
+        services.record_cell_vote(
+            actor=world.secretary_a,
+            case=refresh(case),
+            meeting_date=date(2025, 6, 12),
+            votes_for=4,
+            against=0,
+            abstain=0,
+        )
