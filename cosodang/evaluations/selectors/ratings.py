@@ -113,6 +113,8 @@ class Outlier:
     score: float | None
     level: str
     why: str
+    member_url: str = ""  # set by the view (one reverse per page, not per row)
+    review_url: str = ""
 
 
 @dataclass
@@ -191,26 +193,76 @@ def _outliers(
     period: Period, org: PartyOrg, groups: Sequence[GroupStats]
 ) -> tuple[list[Outlier], int]:
     rule = rr.grouping().outliers
-    clause = Q()
+    far = {
+        g.code: [lv for lv in LEVELS if rr.is_level_outlier(lv, g.median_level, rule)]
+        for g in groups
+    }
+    score_clause = Q()
     for g in groups:
         if g.fences is not None:
             lo, hi = g.fences
-            clause |= Q(position_group=g.code) & (Q(score__lt=lo) | Q(score__gt=hi))
-        far = [lv for lv in LEVELS if rr.is_level_outlier(lv, g.median_level, rule)]
-        if far:
-            clause |= Q(position_group=g.code) & (
-                Q(level__in=far) | (Q(level="") & Q(proposed_level__in=far))
-            )
-    if not clause:
-        return [], 0
-    # Every outlier's sort key through the scope's index (a province: a few thousand rows),
-    # sorted here, then the names of the first page only: an ORDER BY … LIMIT in SQL lets the
-    # planner walk the whole position-group index instead (seconds on a million ratings).
-    found = list(
-        _scope(period, org).filter(clause).order_by().values_list("position_group", "score", "id")
+            score_clause |= Q(position_group=g.code) & (Q(score__lt=lo) | Q(score__gt=hi))
+
+    def level_clause(code: str) -> Q:
+        return Q(position_group=code) & (
+            Q(level__in=far[code]) | (Q(level="") & Q(proposed_level__in=far[code]))
+        )
+
+    # Score outliers: few, found through the calibration index alone (group and score are in
+    # it); their levels by primary key. Level outliers are counted from the summary (the far
+    # levels' current counts), so the total needs no scan of the scope's rows.
+    by_score: list[tuple[Any, ...]] = []
+    if score_clause:
+        by_score = list(
+            _scope(period, org)
+            .filter(score_clause)
+            .order_by()
+            .values_list("position_group", "score", "id")
+        )
+    levels = (
+        {
+            pk: current_level(level, proposed)
+            for pk, level, proposed in Rating.objects.filter(
+                pk__in=[r[2] for r in by_score]
+            ).values_list("id", "level", "proposed_level")
+        }
+        if by_score
+        else {}
     )
+    per_group: dict[str, int] = defaultdict(int)
+    for g in groups:
+        per_group[g.code] = sum(g.current.get(lv, 0) for lv in far[g.code])
+    for group, _score, pk in by_score:
+        if levels.get(pk) not in far[group]:
+            per_group[group] += 1
+    total = sum(per_group.values())
+    if not total:
+        return [], 0
+    # The first page only needs the groups (in order) that hold its rows: their outliers are
+    # read whole, sorted here (an ORDER BY … LIMIT lets the planner walk a whole index).
+    chosen: list[str] = []
+    seen = 0
+    for code in sorted(per_group):
+        if per_group[code]:
+            chosen.append(code)
+            seen += per_group[code]
+        if seen >= OUTLIER_LIMIT:
+            break
+    clause = Q()
+    for code in chosen:
+        if far[code]:
+            clause |= level_clause(code)
+    found = [r for r in by_score if r[0] in chosen]
+    if clause:
+        found += list(
+            _scope(period, org)
+            .filter(position_group__in=chosen)
+            .filter(clause)
+            .order_by()
+            .values_list("position_group", "score", "id")
+        )
+    found = list(set(found))
     found.sort(key=lambda r: (r[0], r[1] is None, r[1] or 0, r[2]))
-    total = len(found)
     page = [pk for _, _, pk in found[:OUTLIER_LIMIT]]
     details = {
         r[0]: r

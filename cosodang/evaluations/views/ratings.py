@@ -21,7 +21,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from cosodang.core.access import Action
@@ -213,6 +213,10 @@ def calibration(request: HttpRequest, pk: int) -> HttpResponse:
     org = sel.get_org(request.user, pk, Action.VIEW_EVALUATION)
     period = _period(request, org)
     data = sel.calibration(period, org) if period else None
+    if data:
+        member_url, review_url = _url_maker("members:detail"), _url_maker("evaluations:decide_one")
+        for o in data.outliers:
+            o.member_url, o.review_url = member_url(o.member_id), review_url(o.rating_id)
     group = request.GET.get("nhom", "")
     people: list[sel.PersonRow] = []
     people_total = 0
@@ -275,6 +279,13 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             parts.append(f"{report.waiting_heads} người đứng đầu chờ xếp loại tập thể")
         messages.success(request, "; ".join(parts) + ".")
     return redirect(f"{_url('evaluations:calibration', org.pk)}?ky={period.pk}")
+
+
+def _url_maker(name: str) -> Any:
+    """Return pk → URL of a one-pk route, reversed once (200 outlier rows, two links each)."""
+    marker = 987654321
+    base = reverse(name, args=[marker])
+    return lambda pk: base.replace(str(marker), str(pk))
 
 
 def _url(name: str, pk: int) -> str:
