@@ -262,3 +262,28 @@ def test_the_calibration_page_reads_the_summary_not_the_ratings(
     assert {code: g.dist.count for code, g in groups.items() if g.dist} == {
         code: v["scored"] for code, v in expected.items() if v["scored"]
     }
+
+
+def test_refresh_calibration_recounts_after_a_write_that_bypassed_the_services(
+    world: World, scene: dict[str, Any]
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    period = scene["period"]
+    # A repair in SQL: a score changed without the services knowing.
+    Rating.objects.filter(period=period, score=Decimal("40")).update(score=Decimal("75"))
+    assert summary(period, world.province_a) != fresh(period, world.province_a)
+    out = StringIO()
+    call_command("refresh_calibration", "--period", str(period.pk), stdout=out)
+    assert "cần tính lại" in out.getvalue()
+    assert summary(period, world.province_a) == fresh(period, world.province_a)
+
+
+def test_refresh_calibration_names_an_unknown_period(db: None) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="Không có kỳ đánh giá mã 999999"):
+        call_command("refresh_calibration", "--period", "999999")
