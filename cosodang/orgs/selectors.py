@@ -41,6 +41,7 @@ class OrgNode:
     committee_size: int = 0
     has_children: bool = False
     warnings: list[rules.StructureWarning] = field(default_factory=list)
+    members: int = 0  # members sitting directly in the organisation, of any status
 
 
 def get_org(actor: Any, pk: int, action: Action = Action.VIEW_ORG) -> PartyOrg:
@@ -96,13 +97,13 @@ def _subtree_counts_of_length(paths: list[str]) -> dict[str, Counts]:
     }
 
 
-def _direct_counts(org_ids: list[int]) -> dict[int, Counts]:
+def _direct_counts(org_ids: list[int]) -> dict[int, tuple[Counts, int]]:
     rows = (
         _counter_model()
         .objects.filter(org_id__in=org_ids)
-        .values_list("org_id", "official", "probationary")
+        .values_list("org_id", "official", "probationary", "total")
     )
-    return {pk: Counts(official=off, probationary=prob) for pk, off, prob in rows}
+    return {pk: (Counts(official=o, probationary=p), total) for pk, o, p, total in rows}
 
 
 def _committee_sizes(org_ids: list[int]) -> dict[int, int]:
@@ -128,6 +129,7 @@ class _Facts:
     direct: Counts = field(default_factory=Counts)
     committee_size: int = 0
     has_children: bool = False
+    members: int = 0
 
 
 def _facts(orgs: list[PartyOrg]) -> dict[int, _Facts]:
@@ -153,9 +155,10 @@ def _facts(orgs: list[PartyOrg]) -> dict[int, _Facts]:
     return {
         o.pk: _Facts(
             counts=subtree.get(o.path, Counts()),
-            direct=direct.get(o.pk, Counts()),
+            direct=direct.get(o.pk, (Counts(), 0))[0],
             committee_size=committees.get(o.pk, 0),
             has_children=o.pk in with_children,
+            members=direct.get(o.pk, (Counts(), 0))[1],
         )
         for o in orgs
     }
@@ -214,7 +217,7 @@ def _subtree_sums(
 
 
 def _facts_pg(orgs: list[PartyOrg]) -> dict[int, _Facts]:
-    """The same facts in two statements.
+    """The same facts in one statement.
 
     Subtree sums read the counters' (org_path varchar_pattern_ops, official,
     probationary) index in index-only range scans (`~>=~`/`~<~` are its operators): a
@@ -228,22 +231,29 @@ def _facts_pg(orgs: list[PartyOrg]) -> dict[int, _Facts]:
     counter = quote(_counter_model()._meta.db_table)
     position = quote(Position._meta.db_table)
     org = quote(PartyOrg._meta.db_table)
-    sum_ranges = f"""
-        SELECT r.low, substr(c.org_path, 1, r.n) AS head, sum(c.official), sum(c.probationary)
-        FROM unnest(%s::text[], %s::text[], %s::int[]) AS r(low, high, n)
-        JOIN {counter} c ON c.org_path ~>=~ r.low AND c.org_path ~<~ r.high
-        GROUP BY r.low, head
-    """
-    # Each part is an aggregate per organisation, so the planner probes the indexes per id:
-    # as a plain LEFT JOIN it sometimes hashed the whole counter table (20 ms, not 0.3).
-    per_org = f"""
-        SELECT p.id, d.official, d.probationary, com.n,
+    # One round trip, two kinds of rows: the sums per (range, head), then one row per
+    # organisation. Each per-organisation part is an aggregate, so the planner probes the
+    # indexes per id: as a plain LEFT JOIN it once hashed the whole counter table (20 ms).
+    facts = f"""
+        WITH sums AS (
+            SELECT r.low, substr(c.org_path, 1, r.n) AS head,
+                   sum(c.official) AS official, sum(c.probationary) AS probationary
+            FROM unnest(%s::text[], %s::text[], %s::int[]) AS r(low, high, n)
+            JOIN {counter} c ON c.org_path ~>=~ r.low AND c.org_path ~<~ r.high
+            GROUP BY r.low, head
+        )
+        SELECT NULL::bigint, low, head, official, probationary,
+               NULL::bigint, NULL::bigint, NULL::boolean
+        FROM sums
+        UNION ALL
+        SELECT p.id, NULL, NULL, d.official, d.probationary, d.total, com.n,
                EXISTS (SELECT 1 FROM {org} ch
                        WHERE ch.parent_id = p.id AND ch.effective_to IS NULL)
         FROM unnest(%s::bigint[]) AS p(id)
         CROSS JOIN LATERAL (
             SELECT coalesce(sum(c.official), 0) AS official,
-                   coalesce(sum(c.probationary), 0) AS probationary
+                   coalesce(sum(c.probationary), 0) AS probationary,
+                   coalesce(sum(c.total), 0) AS total
             FROM {counter} c WHERE c.org_id = p.id
         ) d
         CROSS JOIN LATERAL (
@@ -255,26 +265,30 @@ def _facts_pg(orgs: list[PartyOrg]) -> dict[int, _Facts]:
     ranges = _count_ranges(paths)
     with connection.cursor() as cursor:
         cursor.execute(
-            sum_ranges,
+            facts,
             [
                 [r.low for r in ranges],
                 [_successor(r.low) for r in ranges],
                 [r.head_length for r in ranges],
+                [o.pk for o in orgs],
+                [p.value for p in COMMITTEE_POSTS],
             ],
         )
-        sums = {(low, head): (o, p) for low, head, o, p in cursor.fetchall()}
-        cursor.execute(per_org, [[o.pk for o in orgs], [p.value for p in COMMITTEE_POSTS]])
         rows = cursor.fetchall()
+    sums = {(low, head): (o, p) for pk, low, head, o, p, *_ in rows if pk is None}
     totals = _subtree_sums(paths, sums)
     by_pk = {o.pk: o for o in orgs}
     out: dict[int, _Facts] = {}
-    for pk, dir_official, dir_prob, committee, has_children in rows:
+    for pk, _, _, dir_official, dir_prob, members, committee, has_children in rows:
+        if pk is None:
+            continue
         sub_official, sub_prob = totals[by_pk[pk].path]
         out[pk] = _Facts(
             counts=Counts(official=sub_official, probationary=sub_prob),
             direct=Counts(official=dir_official, probationary=dir_prob),
             committee_size=committee,
             has_children=has_children,
+            members=members,
         )
     return out
 
@@ -294,6 +308,7 @@ def build_nodes(orgs: list[PartyOrg]) -> list[OrgNode]:
             direct=f.direct,
             committee_size=f.committee_size,
             has_children=f.has_children,
+            members=f.members,
         )
         if o.is_active:
             node.warnings = rules.structure_warnings(

@@ -44,7 +44,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     crumbs = selectors.visible_ancestors(request.user, org)
     can_view_members = can(request.user, Action.VIEW_MEMBER, org)
     members = []
-    if can_view_members:
+    if can_view_members and node.members:  # the counters say whether anyone sits here
         members = list(
             member_selectors.list_members(
                 request.user, member_selectors.MemberFilters(org=org)

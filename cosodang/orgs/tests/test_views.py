@@ -206,6 +206,25 @@ def test_org_page_of_a_cell_query_count_does_not_grow_with_members(
     assert count_queries(staff, url) == before
 
 
+def test_org_page_of_an_org_without_members_of_its_own_does_not_read_the_member_list(
+    world: World, staff: Client
+) -> None:
+    with CaptureQueriesContext(connection) as ctx:
+        response = staff.get(reverse("orgs:detail", args=[world.province_a.pk]))
+    assert response.context["members"] == []
+    assert not [q for q in ctx.captured_queries if q["sql"].startswith('SELECT "members_member"')]
+
+
+def test_org_page_lists_members_of_any_status_sitting_in_the_org(
+    world: World, staff: Client
+) -> None:
+    cell = make_org("Chi bộ chỉ còn người đã chuyển đi", OrgType.CELL, world.branch_a)
+    gone = make_member(cell, "Lý Văn Chuyển", status="transferred_out")
+    response = staff.get(reverse("orgs:detail", args=[cell.pk]))
+    assert (response.context["node"].counts.total, response.context["node"].members) == (0, 1)
+    assert [m.pk for m in response.context["members"]] == [gone.pk]
+
+
 def test_org_page_query_count_is_bounded(world: World, staff: Client) -> None:
     branch = branch_with_cells(world, 12)
     assert count_queries(staff, reverse("orgs:detail", args=[branch.pk])) <= 25
