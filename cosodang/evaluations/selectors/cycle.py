@@ -337,7 +337,7 @@ def period_cells(actor: Any, period: Period) -> list[CellRow]:
         return []
     rows = {
         o.pk: CellRow(org=o, members=counts[o.pk])
-        for o in PartyOrg.objects.filter(pk__in=counts).order_by("path")
+        for o in PartyOrg.objects.filter(pk__in=counts).select_related("parent").order_by("path")
     }
     for org_id, n in (
         SelfReview.objects.filter(
@@ -383,7 +383,7 @@ def cells_for(actor: Any, limit: int = 5) -> list[PartyOrg]:
         .values_list("org_id", flat=True)
         .distinct()[:limit]
     )
-    return list(PartyOrg.objects.filter(pk__in=org_ids).order_by("path"))
+    return list(PartyOrg.objects.filter(pk__in=org_ids).select_related("parent").order_by("path"))
 
 
 def latest_period_for_cell(actor: Any, cell: PartyOrg) -> Period | None:

@@ -395,3 +395,36 @@ def test_the_member_profile_links_to_the_evaluation_history(world: World) -> Non
     )
     url = reverse("evaluations:member_history", args=[world.plain_member_a.member.pk])
     assert url in response.content.decode()
+
+
+# --- links into the ratings area -------------------------------------------------------------
+
+
+def test_the_period_page_leads_deciding_staff_to_calibration_and_the_report(world: World) -> None:
+    period = make_period(world)
+    page = client(world.staff_a).get(reverse("evaluations:period_detail", args=[period.pk]))
+    html = page.content.decode()
+    query = f"?ky={period.pk}"
+    assert reverse("evaluations:calibration", args=[period.org.pk]) + query in html
+    assert reverse("evaluations:report", args=[period.org.pk]) + query in html
+
+
+def test_the_period_page_offers_a_secretary_no_calibration(world: World) -> None:
+    period = make_period(world)
+    page = client(world.secretary_a).get(reverse("evaluations:period_detail", args=[period.pk]))
+    assert reverse("evaluations:calibration", args=[period.org.pk]) not in page.content.decode()
+
+
+def test_the_cell_page_leads_the_secretary_to_the_proposal(world: World) -> None:
+    period = make_period(world)
+    url = f"{reverse('evaluations:cell', args=[world.cell_a.pk])}?ky={period.pk}"
+    html = client(world.secretary_a).get(url).content.decode()
+    assert f"{reverse('evaluations:propose', args=[world.cell_a.pk])}?ky={period.pk}" in html
+
+
+def test_the_period_page_names_each_cells_parent_to_tell_same_names_apart(
+    world: World,
+) -> None:
+    period = make_period(world)
+    page = client(world.staff_a).get(reverse("evaluations:period_detail", args=[period.pk]))
+    assert world.cell_a.parent.name in page.content.decode()
