@@ -33,6 +33,7 @@ from cosodang.evaluations.models import (
 )
 from cosodang.evaluations.selectors import cycle as sel
 from cosodang.evaluations.selectors.packs import stored_pack_for_date
+from cosodang.evaluations.services import ratings as ratings_services
 from cosodang.members.models import Member
 from cosodang.orgs.models import PartyOrg
 
@@ -196,7 +197,9 @@ def seed_evaluations(*, today: date | None = None, if_empty: bool = True) -> See
     demo_member_id = (
         User.objects.filter(username=MEMBER_USERNAME).values_list("member_id", flat=True).first()
     )
-    previous = _period(province, staff, today.year - 1, _closed_plan(today.year - 1), "closed")
+    # Last year is rated through the services (proposal, decision with the caps) while open,
+    # then closed: its plan dates lie in the past, where the cycle would refuse each step.
+    previous = _period(province, staff, today.year - 1, _closed_plan(today.year - 1), "open")
     period = _period(province, staff, today.year, _plan(today), "open")
 
     demo_cell = PartyOrg.objects.get(code=DEMO_CELL_CODE)
@@ -214,36 +217,17 @@ def seed_evaluations(*, today: date | None = None, if_empty: bool = True) -> See
         sel.eligible_members(period).filter(org__in=cells).select_related("org").order_by("pk")
     )
     # Last year: everyone of these cells was rated, results locked (history and remedies).
-    ratings = []
-    old_reviews = []
-    for m in members:
-        review = _review(rng, previous, m, submitted=True, now=now)
-        old_reviews.append(review)
-        level = _level_for(review.self_score or Decimal(0))
-        ratings.append(
-            Rating(
-                period=previous,
-                member=m,
-                org=m.org,
-                org_path=m.org_path,
-                subject_kind=rc.FORM_KINDS[rc.Form(review.form)],
-                position_group="demo",
-                score=review.self_score,
-                tasks_total=review.tasks_total,
-                tasks_on_time=review.tasks_on_time,
-                tasks_above_requirement=review.tasks_above_requirement,
-                tasks_late=review.tasks_late,
-                proposed_level=level,
-                level=level,
-                proposed_by=secretary,
-                proposed_at=now,
-                decided_by=staff,
-                decided_at=now,
-                state=RatingState.LOCKED,
-            )
-        )
+    old_reviews = [_review(rng, previous, m, submitted=True, now=now) for m in members]
     SelfReview.objects.bulk_create(old_reviews)
-    Rating.objects.bulk_create(ratings)
+    for cell in cells:
+        ratings_services.propose_cell(actor=staff, period=previous, org=cell)
+    ratings_services.decide(actor=staff, period=previous, org=province)
+    rated = Rating.objects.filter(period=previous).update(state=RatingState.LOCKED)
+    Period.objects.filter(pk=previous.pk).update(state=PeriodState.CLOSED, closed_at=now)
+    for step in ("publish", "close"):
+        PeriodEvent.objects.create(
+            period=previous, org_path=previous.org_path, action=step, actor=staff
+        )
 
     # This year: most members have submitted; the demo member's own is left to fill in.
     reviews = []
@@ -326,7 +310,7 @@ def seed_evaluations(*, today: date | None = None, if_empty: bool = True) -> See
         changes={
             "self_reviews": [0, len(reviews) + len(old_reviews)],
             "assessments": [0, len(assessments)],
-            "ratings": [0, len(ratings)],
+            "ratings": [0, rated],
         },
     )
     return SeedReport(
@@ -334,5 +318,5 @@ def seed_evaluations(*, today: date | None = None, if_empty: bool = True) -> See
         previous=previous,
         self_reviews=len(reviews) + len(old_reviews),
         assessments=len(assessments),
-        ratings=len(ratings),
+        ratings=rated,
     )
