@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from cosodang.core.vn import format_date
+from cosodang.members.choices import Rank, Sex
 from cosodang.members.models import Member
 from cosodang.members.rules import STATUS_LABELS, MemberStatus
 
@@ -24,12 +25,9 @@ register = template.Library()
 _SENTINEL = 987654321  # an id no member has: reversed once, then replaced per row
 
 
-def _labels(field: str) -> dict[str, str]:
-    return {str(value): str(label) for value, label in Member._meta.get_field(field).flatchoices}
-
-
-SEX_LABELS = _labels("sex")
-RANK_LABELS = _labels("rank")
+# The labels get_sex_display / get_rank_display return (the fields' choices).
+SEX_LABELS = {str(value): str(label) for value, label in Sex.choices}
+RANK_LABELS = {str(value): str(label) for value, label in Rank.choices}
 BADGES = {"official": "badge-official", "probationary": "badge-probationary"}
 
 
