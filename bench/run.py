@@ -7,8 +7,9 @@ Builds the database once (`seed_demo --members N`, default 1,000,000, then VACUU
 and reuses it while it holds exactly that demo; then times, in this process with Django's
 test Client and a logged-in demo persona, the member list of a province, a name search of
 the whole tree (and the same search in Django admin), a member profile and a province's
-organisation page, each against the bare SQL returning the same rows; then times
-`export_members` and `import_members` as processes on a throw-away copy of the database.
+organisation page, each against the bare SQL returning the same rows; then the ratings of
+issue 4 (`bench/evaluations.py`: proposed levels with every cap for all members, and a
+province's calibration page); then times `export_members` and `import_members` as processes on a throw-away copy of the database.
 Prints a table with the targets and writes it to bench/results.json.
 
 The server is read from BENCH_DATABASE_URL or a postgres:// DATABASE_URL (host, port, user;
@@ -35,6 +36,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import database  # noqa: E402
+from bench import evaluations as evaluations_bench  # noqa: E402
 from bench.report import FAIL, INFO, PASS, SKIP, Row, ms, n, table, write_json  # noqa: E402
 
 FULL_SIZE = 1_000_000
@@ -400,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     rows += page_rows(args.runs, full)
+    rows += evaluations_bench.run(server.url(), runs=args.runs)
     rows_wanted = max(1, args.members * IO_ROWS // FULL_SIZE) if args.quick else IO_ROWS
     rows += command_rows(server, rows_wanted, args.keep_scratch)
 
