@@ -33,6 +33,8 @@ class Action(StrEnum):
     ASSESS_MEMBER = "assess_member"  # cell committee: assess, record comments, propose
     DECIDE_EVALUATION = "decide_evaluation"  # deciding committee: plan, calibrate, decide, publish
     MANAGE_RULE_PACK = "manage_rule_pack"
+    # A plain member names the members of their own cell for a peer comment (no role needs it).
+    PEER_REVIEW = "peer_review"
     # Admission of new members (admissions app).
     VIEW_ADMISSION = "view_admission"
     MANAGE_ADMISSION = "manage_admission"  # cell: candidates, dossier, cell votes
@@ -86,7 +88,9 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 }
 
 # What a plain member may do on their own record / their own cell.
-SELF_ACTIONS: frozenset[Action] = frozenset({Action.VIEW_MEMBER, Action.VIEW_ORG})
+SELF_ACTIONS: frozenset[Action] = frozenset(
+    {Action.VIEW_MEMBER, Action.VIEW_ORG, Action.PEER_REVIEW}
+)
 
 
 def _grants(actor: Any) -> list[tuple[str, Role]]:
@@ -175,14 +179,23 @@ def _self_clause(model: type[models.Model], actor: Any, action: Action) -> Q | N
     if label == "orgs.PartyOrg" and action == Action.VIEW_ORG:
         org_id = _own_org_id(actor)
         return Q(pk=org_id) if org_id else None
+    if label == "members.Member" and action == Action.PEER_REVIEW:
+        # The other members of their own cell (names only are shown; rules.md §1.5 peers).
+        org_id = _own_org_id(actor)
+        return Q(org_id=org_id) & ~Q(pk=_own_member_id(actor)) if org_id else None
     return None
 
 
 # Evaluation records a member sees of their own (VIEW_EVALUATION): their self-review, their
-# rating and their objections; and, since results are published to the organisation
-# (rules.md §1.7), the ratings of their own cell once published.
+# rating, their objections and the peer comments they wrote; and, since results are published
+# to the organisation (rules.md §1.7), the ratings of their own cell once published.
 _OWN_EVALUATION = frozenset(
-    {"evaluations.SelfReview", "evaluations.Rating", "evaluations.Objection"}
+    {
+        "evaluations.SelfReview",
+        "evaluations.Rating",
+        "evaluations.Objection",
+        "evaluations.Assessment",
+    }
 )
 _PUBLISHED_RATING_STATES = ("published", "locked")
 
@@ -195,6 +208,8 @@ def _own_evaluation_clause(label: str, actor: Any) -> Q | None:
         return Q(member_id=member_id)
     if label == "evaluations.Objection":
         return Q(rating__member_id=member_id)
+    if label == "evaluations.Assessment":
+        return Q(author_id=actor.pk, source="peer")
     own = Q(member_id=member_id)
     org_id = _own_org_id(actor)
     if org_id:

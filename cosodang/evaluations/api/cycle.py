@@ -350,9 +350,13 @@ def list_period_assessments(
     summary="Ghi nhận xét, đánh giá",
 )
 def create_assessment(request: HttpRequest, period_id: int, payload: AssessmentIn) -> Status:
-    """Record one source's attributed assessment of a member of the period."""
+    """Record one source's attributed assessment of a member of the period; a member writes a
+    peer comment (`source` "peer") on a member of their own cell when the period enables it."""
     period = sel.get_period(request.user, period_id)
-    member = member_selectors.get_member(request.user, payload.member_id)
+    if payload.source == "peer" and sel.own_member(request.user) is not None:
+        member = sel.get_peer_subject(request.user, period, payload.member_id)
+    else:
+        member = member_selectors.get_member(request.user, payload.member_id)
     row = services.add_assessment(
         actor=request.user,
         period=period,

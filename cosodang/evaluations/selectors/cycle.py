@@ -272,6 +272,7 @@ class MemberProgress:
     missing: list[str] = field(default_factory=list)
     residence_exempt: bool = False
     rating: Rating | None = None
+    peers: int = 0  # peer comments received (the cell page shows them with the other sources)
 
     @property
     def review_state_label(self) -> str:
@@ -281,7 +282,12 @@ class MemberProgress:
 
     @property
     def present_labels(self) -> list[str]:
-        return [SOURCE_SHORT[AssessmentSource(s)] for s in self.present]
+        return [
+            f"{SOURCE_SHORT[AssessmentSource(s)]} ({self.peers})"
+            if s == AssessmentSource.PEER
+            else SOURCE_SHORT[AssessmentSource(s)]
+            for s in self.present
+        ]
 
     @property
     def missing_labels(self) -> list[str]:
@@ -296,11 +302,14 @@ def cell_progress(period: Period, cell: PartyOrg) -> list[MemberProgress]:
     ids = [m.pk for m in members]
     reviews = {r.member_id: r for r in SelfReview.objects.filter(period=period, member_id__in=ids)}
     sources: dict[int, set[str]] = defaultdict(set)
+    peers: dict[int, int] = defaultdict(int)
     exempt: set[int] = set()
     for member_id, source, is_exempt in Assessment.objects.filter(
         period=period, member_id__in=ids
     ).values_list("member_id", "source", "exempt"):
         sources[member_id].add(source)
+        if source == AssessmentSource.PEER:
+            peers[member_id] += 1
         if is_exempt:
             exempt.add(member_id)
     ratings = {r.member_id: r for r in Rating.objects.filter(period=period, member_id__in=ids)}
@@ -313,9 +322,84 @@ def cell_progress(period: Period, cell: PartyOrg) -> list[MemberProgress]:
             missing=[s for s in needed if s not in sources[m.pk]],
             residence_exempt=m.pk in exempt,
             rating=ratings.get(m.pk),
+            peers=peers[m.pk],
         )
         for m in members
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# Peer comments (the period enables them; a member comments on the other members of their cell)
+# --------------------------------------------------------------------------------------------
+
+
+def peer_periods(actor: Any, periods: list[Period]) -> list[Period]:
+    """Return those of `periods` where the actor may write peer comments now (open, enabled,
+    covering the actor's own cell)."""
+    own = own_member(actor)
+    if own is None or own.status not in RATED_STATUSES:
+        return []
+    return [
+        p
+        for p in periods
+        if p.peer_review and p.state == PeriodState.OPEN and own.org_path.startswith(p.org_path)
+    ]
+
+
+def get_peer_period(actor: Any, pk: int) -> Period:
+    """Return a period covering the actor's own cell (the actor a rated member), else 404."""
+    period = get_period(actor, pk)
+    own = own_member(actor)
+    if (
+        own is None
+        or own.status not in RATED_STATUSES
+        or not own.org_path.startswith(period.org_path)
+    ):
+        raise Http404("Không tìm thấy")
+    return period
+
+
+def peer_candidates(actor: Any, period: Period) -> list[tuple[Member, bool]]:
+    """Return the other rated members of the actor's cell, each with whether the actor has
+    already commented on them in the period (2 queries)."""
+    members = list(
+        visible_to(actor, eligible_members(period), Action.PEER_REVIEW)
+        .filter(org_id=getattr(own_member(actor), "org_id", None))
+        .order_by("sort_key", "id")
+    )
+    done = set(
+        visible_to(
+            actor,
+            Assessment.objects.filter(
+                period=period, source=AssessmentSource.PEER, author_id=actor.pk
+            ),
+            Action.VIEW_EVALUATION,
+        ).values_list("member_id", flat=True)
+    )
+    return [(m, m.pk in done) for m in members]
+
+
+def get_peer_subject(actor: Any, period: Period, pk: Any) -> Member:
+    """Return a member of the actor's own cell the actor may comment on, else 404 (the actor
+    themselves is returned: the service refuses that with a message)."""
+    own = own_member(actor)
+    if own is not None and str(own.pk) == str(pk):
+        return own
+    return get_for(
+        actor,
+        eligible_members(period).filter(org_id=getattr(own_member(actor), "org_id", None)),
+        Action.PEER_REVIEW,
+        pk=pk,
+    )
+
+
+def own_peer_comments(actor: Any, period: Period) -> QuerySet[Assessment]:
+    """Return the peer comments the actor wrote in the period."""
+    return visible_to(
+        actor,
+        Assessment.objects.filter(period=period, source=AssessmentSource.PEER, author_id=actor.pk),
+        Action.VIEW_EVALUATION,
+    ).select_related("member")
 
 
 @dataclass
@@ -562,6 +646,7 @@ class Landing:
     cells: list[tuple[PartyOrg, Period | None]]
     decided: list[Period]
     can_create: bool
+    peer_periods: list[Period] = field(default_factory=list)
 
 
 def landing(actor: Any) -> Landing:
@@ -598,4 +683,5 @@ def landing(actor: Any) -> Landing:
         cells=cells,
         decided=decided,
         can_create=can_anywhere(actor, Action.DECIDE_EVALUATION),
+        peer_periods=peer_periods(actor, periods),
     )

@@ -498,25 +498,40 @@ def add_assessment(
 ) -> Assessment:
     """Record one source's attributed assessment of a member (ASSESS_MEMBER on the cell).
 
-    Peers may comment on each other when the period enables it (any official member of the
-    same cell). The commander's rating feeds the rating's professional level.
+    Peers comment on each other when the period enables it: the author is a rated member of
+    the same cell (not the subject), one comment per author, subject and period; a member of
+    another cell gets 404. The commander's rating feeds the rating's professional level.
     """
     period = Period.objects.select_for_update().get(pk=period.pk)
-    peer_self = (
-        source == AssessmentSource.PEER
-        and (own := sel.own_member(actor)) is not None
-        and own.org_id == member.org_id
-        and own.pk != member.pk
-    )
-    if not (can(actor, Action.ASSESS_MEMBER, member.org) or peer_self):
+    own = sel.own_member(actor)
+    cell_mate = own is not None and own.org_id == member.org_id and own.status in sel.RATED_STATUSES
+    peer = source == AssessmentSource.PEER
+    if not (can(actor, Action.ASSESS_MEMBER, member.org) or (peer and cell_mate)):
         raise Http404("Không tìm thấy")
     _check_member_in_period(period, member)
     if source not in AssessmentSource.values:
         raise ValidationError({"source": ["Chọn nguồn nhận xét."]})
     if period.state != PeriodState.OPEN:
         raise ValidationError("Chỉ ghi nhận xét, đánh giá khi kỳ đang ở giai đoạn kiểm điểm.")
-    if source == AssessmentSource.PEER and not period.peer_review:
+    if peer and not period.peer_review:
         raise ValidationError({"source": ["Kỳ này không mở góp ý giữa các đảng viên."]})
+    if peer and not cell_mate:
+        raise ValidationError(
+            {"source": ["Chỉ đảng viên cùng chi bộ mới góp ý cho đồng chí này được."]}
+        )
+    if peer and own is not None and own.pk == member.pk:
+        raise ValidationError(
+            {"source": ["Không góp ý cho chính mình: tự nhận xét trong bản kiểm điểm."]}
+        )
+    if (
+        peer
+        and Assessment.objects.filter(
+            period=period, member=member, source=source, author=actor
+        ).exists()
+    ):
+        raise ValidationError(
+            {"source": ["Bạn đã góp ý cho đồng chí này trong kỳ này (mỗi kỳ một lần)."]}
+        )
     if level and level not in LEVEL_RANK:
         raise ValidationError({"level": ["Chọn một mức xếp loại."]})
     text = (text or "").strip()
@@ -546,9 +561,11 @@ def add_assessment(
         org_path=member.org_path,
         source=source,
         author=actor,
-        author_name=(author_name or "").strip()
-        or getattr(actor, "full_name", "")
-        or actor.username,
+        author_name=(
+            own.full_name
+            if peer and own is not None
+            else (author_name or "").strip() or getattr(actor, "full_name", "") or actor.username
+        ),
         text=text[:TEXT_LIMIT],
         level=level,
         score=_decimal(score, "score"),

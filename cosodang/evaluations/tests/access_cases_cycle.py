@@ -48,6 +48,30 @@ def period_a(w: World) -> Period:
     )
 
 
+def peer_period_a(w: World) -> Period:
+    """Province A's open 2025 Q1 period with peer comments enabled (written directly)."""
+    found = Period.objects.filter(org=w.province_a, kind="quarter", year=2025, quarter=1).first()
+    if found:
+        return found
+    from cosodang.evaluations.selectors.packs import stored_pack_for_date
+
+    ensure_packs()
+    start, end = rc.period_bounds("quarter", 2025, 1)
+    return Period.objects.create(
+        org=w.province_a,
+        org_path=w.province_a.path,
+        kind="quarter",
+        year=2025,
+        quarter=1,
+        start=start,
+        end=end,
+        pack=stored_pack_for_date(end),
+        state="open",
+        peer_review=True,
+        **plan_around(),
+    )
+
+
 def review_of(w: World, member: Any) -> SelfReview:
     period = period_a(w)
     found = SelfReview.objects.filter(period=period, member=member).first()
@@ -83,6 +107,7 @@ TARGETS = {
     "cycle_own_review": lambda w: review_of(w, w.plain_member_a.member),
     "cycle_own_rating": own_rating,
     "cycle_own_objection": own_objection,
+    "cycle_peer_period_a": peer_period_a,
 }
 
 
@@ -132,6 +157,13 @@ OBJECT_CASES = [
         "member_a",
         EDITORS_OF_CELL_A,
         post=_post(source="cell_committee", text="Hoàn thành tốt"),
+    ),
+    # Peer comments: the members of a cell of the period (a member record), not the roles.
+    Case(
+        "evaluations:peer_review",
+        "cycle_peer_period_a",
+        MEMBERS_OF_A,
+        post=lambda w: {"member": str(w.member_a.pk), "text": "Cần chủ động hơn"},
     ),
     Case("evaluations:member_history", "member_a", VIEWERS_OF_CELL_A),
     Case("evaluations:member_history", "own_member", VIEWERS_OF_CELL_A | {"member_a"}),
@@ -217,6 +249,14 @@ for _op in [
     API_OPERATIONS[(_op.method, _op.path)] = _op
 
 EXTRA_API_CASES: list[ApiOp] = [
+    # A peer comment: the members of A's cell, and the roles that assess it (they get 422).
+    ApiOp(
+        "POST",
+        f"{EVAL}/periods/{{period_id}}/assessments",
+        "cycle_peer_period_a",
+        EDITORS_OF_CELL_A | {"member_a"},
+        body=lambda w: {"member_id": w.member_a.pk, "source": "peer", "text": "Góp ý"},
+    ),
     # Filtering the assessments on a member of A.
     ApiOp(
         "GET",

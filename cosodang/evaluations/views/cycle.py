@@ -559,6 +559,48 @@ def assess(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+class PeerCommentForm(forms.Form):
+    """A member's comment on a member of their own cell."""
+
+    text = forms.CharField(
+        label="Nội dung góp ý",
+        max_length=services.TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Ưu điểm, khuyết điểm và điều đồng chí cần khắc phục; góp ý được ghi tên bạn.",
+    )
+
+
+@login_required
+def peer_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """List the other members of the user's cell (?dv= one of them: the comment form)."""
+    period = sel.get_peer_period(request.user, pk)
+    context: dict[str, Any] = {"period": period, "nav": NAV}
+    raw = request.POST.get("member", "") or request.GET.get("dv", "")
+    if not raw:
+        context["candidates"] = sel.peer_candidates(request.user, period)
+        context["open"] = period.peer_review and period.state == PeriodState.OPEN
+        return render(request, "evaluations/cycle/peer_list.html", context)
+    member = sel.get_peer_subject(request.user, period, raw)
+    form = PeerCommentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_assessment(
+                actor=request.user,
+                period=period,
+                member=member,
+                source=AssessmentSource.PEER,
+                text=form.cleaned_data["text"],
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"Đã ghi góp ý cho đồng chí {member.full_name}.")
+            return redirect("evaluations:peer_review", pk=period.pk)
+    context.update({"member": member, "form": form})
+    return render(request, "evaluations/cycle/peer_form.html", context)
+
+
 # --------------------------------------------------------------------------------------------
 # Results, objections, history
 # --------------------------------------------------------------------------------------------
@@ -675,6 +717,7 @@ urlpatterns = [
     path("ban-kiem-diem/<int:pk>/tra-lai/", self_review_return, name="self_review_return"),
     path("chi-bo/<int:pk>/", cell, name="cell"),
     path("dang-vien/<int:pk>/nhan-xet/", assess, name="assess"),
+    path("ky/<int:pk>/gop-y/", peer_review, name="peer_review"),
     path("dang-vien/<int:pk>/lich-su/", member_history, name="member_history"),
     path("ket-qua/<int:pk>/kien-nghi/", objection_create, name="objection_create"),
     path("kien-nghi/<int:pk>/tra-loi/", objection_answer, name="objection_answer"),
