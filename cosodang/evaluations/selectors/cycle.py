@@ -599,6 +599,11 @@ class QuarterResult:
     score: Decimal | None
     decided: bool
 
+    @property
+    def score_text(self) -> str:
+        """The score without trailing zeros ("85", "92.5"), empty when there is none."""
+        return "" if self.score is None else f"{self.score.normalize():f}"
+
 
 def quarter_results(member: Member, year: int) -> list[QuarterResult]:
     """Return the member's Q1–Q3 results of a year (decided level, else the proposal).
@@ -607,21 +612,31 @@ def quarter_results(member: Member, year: int) -> list[QuarterResult]:
     ratings area passes these to the year's proposal and the yearly self-review shows them.
     No access check: callers already hold the member (a selector in scope) or the year period.
     """
+    return quarters_by_member(Q(member=member), year).get(member.pk, [])
+
+
+def quarters_by_member(member_filter: Q, year: int) -> dict[int, list[QuarterResult]]:
+    """Return the Q1–Q3 results of a year of the members matching `member_filter` (on Rating,
+    e.g. ``Q(member__org=cell)``), by member id, in one query. No access check (as above)."""
     rows = (
-        Rating.objects.filter(member=member, period__kind=PeriodKind.QUARTER, period__year=year)
-        .select_related("period")
-        .order_by("period__quarter")
-    )
-    return [
-        QuarterResult(
-            quarter=r.period.quarter or 0,
-            period_id=r.period_id,
-            level=r.level or r.proposed_level,
-            score=r.score,
-            decided=bool(r.level),
+        Rating.objects.filter(member_filter, period__kind=PeriodKind.QUARTER, period__year=year)
+        .order_by("member_id", "period__quarter", "period_id")
+        .values_list(
+            "member_id", "period__quarter", "period_id", "level", "proposed_level", "score"
         )
-        for r in rows
-    ]
+    )
+    out: dict[int, list[QuarterResult]] = defaultdict(list)
+    for member_id, quarter, period_id, level, proposed, score in rows:
+        out[member_id].append(
+            QuarterResult(
+                quarter=quarter or 0,
+                period_id=period_id,
+                level=level or proposed,
+                score=score,
+                decided=bool(level),
+            )
+        )
+    return dict(out)
 
 
 # --------------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from cosodang.evaluations.models import (
     CalibrationGroup,
     OrgRating,
     Period,
+    PeriodKind,
     PeriodState,
     Rating,
     RatingState,
@@ -581,11 +582,13 @@ def proposal_extra(
     grades: Mapping[str, str] | None = None,
     disciplines: Sequence[Discipline] = (),
     adjusted: Mapping[str, Any] | None = None,
+    quarters: Sequence[Any] = (),
 ) -> dict[str, Any] | None:
     """Return the proposal's inputs that have no column of their own (None: there are none).
 
     Stored in ``Rating.extra`` so that the proposal's reasons can be rebuilt on read by the
-    engine (``rating_reasons``) exactly as they were computed.
+    engine (``rating_reasons``) exactly as they were computed. `quarters` (QuarterResult of
+    the year's Q1–Q3) are kept for the committee: informational, the engine does not use them.
     """
     extra: dict[str, Any] = {}
     if len(post_codes) > 1:
@@ -598,7 +601,37 @@ def proposal_extra(
         extra["disc"] = [[d.form, d.date.isoformat(), d.violation] for d in disciplines]
     if adjusted:
         extra["adjusted"] = dict(adjusted)
+    if quarters:
+        extra["quarters"] = [
+            [q.quarter, q.level, None if q.score is None else str(q.score), q.decided]
+            for q in quarters
+        ]
     return extra or None
+
+
+QUARTERS_RULE = "quarter_results"
+
+
+def quarters_reason(extra: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """Return the informational reason listing the year's quarter results (none if none kept).
+
+    ``passed`` is None: the quarters are shown to the committee, no rule of the packs rates
+    the year from them (docs/decisions.md).
+    """
+    quarters = (extra or {}).get("quarters")
+    if not quarters:
+        return []
+    parts = []
+    for quarter, level, score, decided in quarters:
+        shown = f"Q{quarter} {level or 'chưa có'}"
+        if score is not None:
+            shown += f" ({Decimal(score).normalize():f})"
+        if not decided:
+            shown += " (đề xuất)"
+        parts.append(shown)
+    return [
+        {"rule": QUARTERS_RULE, "passed": None, "detail": "Kết quả các quý: " + ", ".join(parts)}
+    ]
 
 
 def _extra_disciplines(extra: Mapping[str, Any] | None) -> tuple[Discipline, ...]:
@@ -651,8 +684,12 @@ def proposal_reasons(rating: Rating, pack: RulePack | None = None) -> list[dict[
         result = run_engine(subjects, pack)
     except SubjectInputError as exc:
         detail = f"{_field_label(exc.field)}: {exc.message}"
-        return [*adjusted, {"rule": "invalid_input", "passed": False, "detail": detail}]
-    return [*adjusted, *_as_dicts(result.reasons)]
+        return [
+            *adjusted,
+            {"rule": "invalid_input", "passed": False, "detail": detail},
+            *quarters_reason(rating.extra),
+        ]
+    return [*adjusted, *_as_dicts(result.reasons), *quarters_reason(rating.extra)]
 
 
 def decision_reasons(rating: Rating, pack: RulePack | None = None) -> list[dict[str, Any]]:
@@ -713,6 +750,8 @@ class CellRow:
     proposed_level: str
     adjusted: dict[str, Any]
     problem: str = ""
+    # Yearly period: the Q1–Q3 results of the same year (HD 43), shown and kept as inputs.
+    quarters: list[Any] = field(default_factory=list)
 
 
 def _posts_on(day: date, member_filter: Q) -> dict[int, list[rules_ratings.Post]]:
@@ -730,7 +769,8 @@ def _posts_on(day: date, member_filter: Q) -> dict[int, list[rules_ratings.Post]
 
 
 def cell_rows(period: Period, org: PartyOrg) -> list[CellRow]:
-    """Return the members of a cell with their consolidated inputs (read-only; 6 queries)."""
+    """Return the members of a cell with their consolidated inputs (read-only; 6 queries, one
+    more on a yearly period for the quarters of the whole cell)."""
     pack = period_pack(period)
     members = list(
         Member.objects.filter(org=org, status__in=ACTIVE_STATUSES)
@@ -768,6 +808,11 @@ def cell_rows(period: Period, org: PartyOrg) -> list[CellRow]:
             "id", "member_id", "state", "proposed_level", "extra", *INPUT_FIELDS
         )
     }
+    quarters: dict[int, list[Any]] = {}
+    if period.kind == PeriodKind.YEAR:
+        from cosodang.evaluations.selectors.cycle import quarters_by_member
+
+        quarters = quarters_by_member(in_cell, period.year)
     scored = pack.thresholds is not None
     out = []
     for member_id, full_name, rank, police_position in members:
@@ -820,6 +865,7 @@ def cell_rows(period: Period, org: PartyOrg) -> list[CellRow]:
             rating_state=rating["state"] if rating else "",
             proposed_level=rating["proposed_level"] if rating else "",
             adjusted=adjusted,
+            quarters=quarters.get(member_id, []),
         )
         if rating is not None and rating["state"] != RatingState.PROPOSED:
             row.problem = "Cấp ủy đã quyết định; không đề xuất lại."
@@ -922,6 +968,7 @@ def propose_cell(
             grades=row.inputs.grades,
             disciplines=discipline.get(row.member_id, ()),
             adjusted=adjusted_reason,
+            quarters=row.quarters,
         )
         subjects = subjects_of(
             kind=row.subject_kind, period=period, inputs=row.inputs.values(), extra=extra
