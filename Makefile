@@ -39,7 +39,7 @@ test: install
 check: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	COSODANG_DEMO=1 $(VENV)/bin/mypy cosodang config
+	COSODANG_DEMO=1 $(VENV)/bin/mypy cosodang config bench
 	COSODANG_DEMO=1 $(MANAGE) makemigrations --check --dry-run
 
 fmt: install

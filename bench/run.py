@@ -9,7 +9,8 @@ test Client and a logged-in demo persona, the member list of a province, a name 
 the whole tree (and the same search in Django admin), a member profile and a province's
 organisation page, each against the bare SQL returning the same rows; then the ratings of
 issue 4 (`bench/evaluations.py`: proposed levels with every cap for all members, and a
-province's calibration page); then times `export_members` and `import_members` as processes on a throw-away copy of the database.
+province's calibration page); then times `export_members` and `import_members` as processes
+on a throw-away copy of the database.
 Prints a table with the targets and writes it to bench/results.json.
 
 The server is read from BENCH_DATABASE_URL or a postgres:// DATABASE_URL (host, port, user;
