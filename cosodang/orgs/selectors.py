@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Substr
@@ -31,11 +34,34 @@ class Counts:
         return self.official + self.probationary
 
 
+@dataclass(frozen=True)
+class OrgRow:
+    """A sub-organisation read as a plain row: what the org page shows of it."""
+
+    pk: int
+    name: str
+    org_type: str
+    path: str
+    approval_ref: str
+    effective_to: date | None
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.effective_to is None
+
+    @property
+    def type_label(self) -> str:
+        return rules.ORG_TYPE_LABELS[rules.OrgType(self.org_type)]
+
+
 @dataclass
 class OrgNode:
     """An organisation with its counts and structure warnings, for the tree and org page."""
 
-    org: PartyOrg
+    org: PartyOrg | OrgRow
     counts: Counts
     direct: Counts
     committee_size: int = 0
@@ -297,7 +323,10 @@ def build_nodes(orgs: list[PartyOrg]) -> list[OrgNode]:
     """Attach subtree counts, direct counts, committee size and warnings to organisations."""
     if not orgs:
         return []
-    facts = _facts(orgs)
+    return _nodes(orgs, _facts(orgs))
+
+
+def _nodes(orgs: Sequence[PartyOrg | OrgRow], facts: dict[int, _Facts]) -> list[OrgNode]:
     nodes = []
     for o in orgs:
         f = facts[o.pk]
@@ -336,7 +365,107 @@ def list_children(actor: Any, org: PartyOrg, *, include_closed: bool = False) ->
 
 def get_org_node(actor: Any, org: PartyOrg) -> tuple[OrgNode, list[OrgNode]]:
     """Return `org` and all its visible sub-organisations (closed too) with their counts."""
+    if connection.vendor == "postgresql":
+        return _org_node_pg(actor, org)
     nodes = build_nodes([org, *_children(actor, org, include_closed=True)])
+    return nodes[0], nodes[1:]
+
+
+_ROW_FIELDS = ("id", "name", "org_type", "path", "approval_ref", "effective_to")
+
+
+def _org_node_pg(actor: Any, org: PartyOrg) -> tuple[OrgNode, list[OrgNode]]:
+    """The org page's facts in one statement: the sub-organisations as plain rows with theirs.
+
+    The visible sub-organisations (the same queryset as `_children`, compiled into the
+    statement) and the organisation itself each get their direct counts, committee size
+    and "has open children" probes; the subtree sums come from one range of the counters
+    over the organisation's path, grouped by the path one level below it (as `_facts_pg`
+    plans for an organisation listed with its sub-organisations).
+    """
+    from cosodang.members.models import Position
+    from cosodang.members.rules import COMMITTEE_POSTS
+
+    kids_qs = visible_to(actor, PartyOrg.objects.filter(parent=org), Action.VIEW_ORG)
+    try:
+        kids_sql, kids_params = kids_qs.order_by().values_list(*_ROW_FIELDS).query.sql_with_params()
+    except EmptyResultSet:
+        nodes = build_nodes([org])
+        return nodes[0], []
+    quote = connection.ops.quote_name
+    counter = quote(_counter_model()._meta.db_table)
+    position = quote(Position._meta.db_table)
+    table = quote(PartyOrg._meta.db_table)
+    statement = f"""
+        WITH kids AS (
+            SELECT k.*, row_number() OVER (ORDER BY k.name) AS ord
+            FROM ({kids_sql}) AS k({", ".join(_ROW_FIELDS)})
+        ),
+        items AS (
+            SELECT id, ord, name, org_type, path, approval_ref, effective_to FROM kids
+            UNION ALL
+            SELECT %s::bigint, 0, NULL, NULL, NULL, NULL, NULL
+        )
+        SELECT NULL::bigint, NULL::bigint, head, NULL, NULL, NULL, NULL,
+               official, probationary, NULL::bigint, NULL::bigint, NULL::boolean
+        FROM (
+            SELECT substr(c.org_path, 1, %s) AS head,
+                   sum(c.official) AS official, sum(c.probationary) AS probationary
+            FROM {counter} c WHERE c.org_path ~>=~ %s AND c.org_path ~<~ %s
+            GROUP BY head
+        ) AS sums
+        UNION ALL
+        SELECT i.id, i.ord, i.path, i.name, i.org_type, i.approval_ref, i.effective_to,
+               d.official, d.probationary, d.total, com.n,
+               EXISTS (SELECT 1 FROM {table} ch
+                       WHERE ch.parent_id = i.id AND ch.effective_to IS NULL)
+        FROM items i
+        CROSS JOIN LATERAL (
+            SELECT coalesce(sum(c.official), 0) AS official,
+                   coalesce(sum(c.probationary), 0) AS probationary,
+                   coalesce(sum(c.total), 0) AS total
+            FROM {counter} c WHERE c.org_id = i.id
+        ) d
+        CROSS JOIN LATERAL (
+            SELECT count(DISTINCT x.member_id) AS n FROM {position} x
+            WHERE x.org_id = i.id AND x."end" IS NULL AND x.party_post = ANY(%s)
+        ) com
+    """
+    params = [
+        *kids_params,
+        org.pk,
+        len(org.path) + SEGMENT_LEN,
+        org.path,
+        _successor(org.path),
+        [p.value for p in COMMITTEE_POSTS],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    sums: dict[str, tuple[int, int]] = {}
+    items = []
+    for row in rows:
+        if row[0] is None:
+            sums[row[2]] = (row[7], row[8])
+        else:
+            items.append(row)
+    items.sort(key=lambda r: r[1])
+    total = (sum(o for o, _ in sums.values()), sum(p for _, p in sums.values()))
+    kids: list[OrgRow] = []
+    facts: dict[int, _Facts] = {}
+    for pk, ord_, path, name, org_type, approval_ref, effective_to, *rest in items:
+        official, probationary, members, committee, has_children = rest[:5]
+        sub = total if ord_ == 0 else sums.get(path, (0, 0))
+        facts[pk] = _Facts(
+            counts=Counts(official=sub[0], probationary=sub[1]),
+            direct=Counts(official=official, probationary=probationary),
+            committee_size=committee,
+            has_children=has_children,
+            members=members,
+        )
+        if ord_:
+            kids.append(OrgRow(pk, name, org_type, path, approval_ref, effective_to))
+    nodes = _nodes([org, *kids], facts)
     return nodes[0], nodes[1:]
 
 

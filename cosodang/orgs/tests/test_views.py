@@ -499,3 +499,29 @@ def test_dissolved_org_page_hides_the_management_buttons(world: World, staff: Cl
     html = staff.get(reverse("orgs:detail", args=[empty.pk])).content.decode()
     assert "Đã giải thể ngày 15/01/2026" in html
     assert reverse("orgs:rename", args=[empty.pk]) not in html
+
+
+def test_org_node_in_one_statement_matches_the_nodes_built_from_models(world: World) -> None:
+    from cosodang.orgs import selectors
+
+    branch = branch_with_cells(world, 3)
+    closed = make_org("Chi bộ đã giải thể", OrgType.CELL, branch)
+    PartyOrg.objects.filter(pk=closed.pk).update(effective_to=date(2025, 1, 1))
+    make_member(branch)
+    for actor in (world.admin, world.staff_a, world.secretary_a, world.staff_b):
+        for org in (world.root, world.province_a, branch, world.cell_a):
+            node, kids = selectors.get_org_node(actor, org)
+            expected = selectors.build_nodes(
+                [org, *selectors._children(actor, org, include_closed=True)]
+            )
+            got = [node, *kids]
+            assert [(n.org.pk, n.org.name, n.org.is_active, n.org.type_label) for n in got] == [
+                (n.org.pk, n.org.name, n.org.is_active, n.org.type_label) for n in expected
+            ]
+            assert [
+                (n.counts, n.direct, n.committee_size, n.has_children, n.members, n.warnings)
+                for n in got
+            ] == [
+                (n.counts, n.direct, n.committee_size, n.has_children, n.members, n.warnings)
+                for n in expected
+            ]
