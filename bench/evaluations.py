@@ -103,7 +103,7 @@ def seed(reseed: bool = False) -> tuple[Any, float]:
     from cosodang.evaluations import rules_ratings as rr
     from cosodang.evaluations.models import Period, StoredPack
     from cosodang.evaluations.rules import SubjectInput, evaluate
-    from cosodang.evaluations.services.ratings import period_pack
+    from cosodang.evaluations.services.rating_base import period_pack
     from cosodang.members.models import Member
 
     members = Member.objects.count()
@@ -267,7 +267,7 @@ def reset(period: Any) -> None:
 
 
 class _NoSummary:
-    """Stands in for services.ratings._Summary to time the levels alone (``--levels-only``)."""
+    """Stands in for services.calibration._Summary to time the levels alone (``--levels-only``)."""
 
     def __init__(self, *args: Any) -> None:
         pass
@@ -289,10 +289,10 @@ def compute(levels_only: bool = False) -> dict[str, Any]:
     above it; ``levels_only`` leaves that out, to time it by difference (not production).
     """
     from cosodang.accounts.models import User
-    from cosodang.evaluations.services import ratings as services
+    from cosodang.evaluations.services import decisions as services
 
     if levels_only:
-        services._Summary = _NoSummary  # type: ignore[assignment,misc]
+        services._Summary = _NoSummary  # type: ignore[assignment,misc]  # as decisions uses it
     period = bench_period()
     root = _root()
     actor = User.objects.filter(is_superuser=True, is_active=True).order_by("id").first()

@@ -33,6 +33,7 @@ from cosodang.evaluations.models import (
 )
 from cosodang.evaluations.selectors import cycle as sel
 from cosodang.evaluations.selectors.packs import stored_pack_for_date
+from cosodang.evaluations.services import decisions
 from cosodang.evaluations.services import ratings as ratings_services
 from cosodang.members.models import Member
 from cosodang.orgs.models import PartyOrg
@@ -221,7 +222,7 @@ def seed_evaluations(*, today: date | None = None, if_empty: bool = True) -> See
     SelfReview.objects.bulk_create(old_reviews)
     for cell in cells:
         ratings_services.propose_cell(actor=staff, period=previous, org=cell)
-    ratings_services.decide(actor=staff, period=previous, org=province)
+    decisions.decide(actor=staff, period=previous, org=province)
     rated = Rating.objects.filter(period=previous).update(state=RatingState.LOCKED)
     Period.objects.filter(pk=previous.pk).update(state=PeriodState.CLOSED, closed_at=now)
     for step in ("publish", "close"):

@@ -42,7 +42,7 @@ from cosodang.evaluations.models import (
 )
 from cosodang.evaluations.schema import SUBJECT_KIND_LABELS
 from cosodang.evaluations.selectors.packs import rule_pack
-from cosodang.evaluations.services.ratings import rating_reasons
+from cosodang.evaluations.services.rating_inputs import rating_reasons
 from cosodang.members.models import Member, Position
 from cosodang.members.rules import MemberStatus
 from cosodang.orgs.models import PartyOrg

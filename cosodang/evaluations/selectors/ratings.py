@@ -2,7 +2,7 @@
 
 Every page is for one organisation the actor may act on (`get_org`) and one period covering it
 (`pick_period`). The calibration page reads the committee's summary rows (CalibrationGroup,
-written by the bulk passes and kept by the other writes: services.ratings), or, for an
+written by the bulk passes and kept by the other writes: services.calibration), or, for an
 organisation without rows, tallies its ratings live with one grouped query; the statistics come
 from the same exact computation either way (rules_ratings.summary_values). Other aggregates run
 in SQL (grouped queries).
@@ -23,8 +23,8 @@ from cosodang.evaluations import rules_ratings as rr
 from cosodang.evaluations.models import CalibrationGroup, OrgRating, Period, Rating
 from cosodang.evaluations.rules import quota_allowed
 from cosodang.evaluations.schema import LEVELS_BEST_FIRST, RulePack
-from cosodang.evaluations.services import ratings as services
-from cosodang.evaluations.services.ratings import period_pack
+from cosodang.evaluations.services import calibration as calibration_services
+from cosodang.evaluations.services.rating_base import period_pack
 from cosodang.orgs.models import PartyOrg
 
 LEVELS = tuple(str(lv) for lv in LEVELS_BEST_FIRST)
@@ -142,17 +142,17 @@ def _summary_rows(period: Period, org: PartyOrg) -> list[dict[str, Any]]:
     """Return the calibration summary of the scope by group (stored columns + "position_group").
 
     Read from CalibrationGroup (one query) when a bulk pass has written the organisation's rows
-    — stale ones are recounted first (services.ratings.refresh_calibration) — else computed
+    — stale ones are recounted first (services.calibration.refresh_calibration) — else computed
     live from the ratings (one grouped query: a cell, or a scope no pass has run over).
     """
     rows = [dict(r) for r in CalibrationGroup.objects.filter(period=period, org=org).values()]
     if not rows:
         return [
             {"position_group": group, **values}
-            for group, values in services.summary_from_ratings(period, org.path).items()
+            for group, values in calibration_services.summary_from_ratings(period, org.path).items()
         ]
     if any(r["stale"] for r in rows):
-        rows = services.refresh_calibration(period, org)
+        rows = calibration_services.refresh_calibration(period, org)
     return rows
 
 

@@ -41,7 +41,7 @@ from cosodang.evaluations.models import (
 from cosodang.evaluations.schema import LEVEL_RANK, NoPackError
 from cosodang.evaluations.selectors import cycle as sel
 from cosodang.evaluations.selectors.packs import stored_pack_for_date
-from cosodang.evaluations.services import ratings as rating_services
+from cosodang.evaluations.services import decisions
 from cosodang.members.models import Member
 from cosodang.orgs.models import PartyOrg
 
@@ -638,7 +638,7 @@ def _set_level_for_objection(
     rating: Rating, actor: Any, new_level: str, objection: Objection
 ) -> None:
     """Re-rate on an upheld objection through the ratings area's decision (reason recorded)."""
-    rating_services.decide_one(
+    decisions.decide_one(
         actor=actor,
         rating=rating,
         level=new_level,

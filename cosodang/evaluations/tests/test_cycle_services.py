@@ -22,7 +22,7 @@ from cosodang.evaluations.models import (
 )
 from cosodang.evaluations.selectors import cycle as sel
 from cosodang.evaluations.services import cycle
-from cosodang.evaluations.services.ratings import decision_reasons
+from cosodang.evaluations.services.rating_inputs import decision_reasons
 from cosodang.evaluations.tests.cycle_support import (
     ensure_packs,
     make_period,

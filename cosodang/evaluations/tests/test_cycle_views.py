@@ -16,7 +16,7 @@ from cosodang.core.testing import World, make_member
 from cosodang.evaluations.models import Objection, Period, SelfReview
 from cosodang.evaluations.selectors import cycle as sel
 from cosodang.evaluations.services import cycle
-from cosodang.evaluations.services.ratings import proposal_reasons
+from cosodang.evaluations.services.rating_inputs import proposal_reasons
 from cosodang.evaluations.tests.cycle_support import (
     make_period,
     make_rating,

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from cosodang.core.testing import World, make_member
 from cosodang.evaluations.models import Period, Rating
+from cosodang.evaluations.services import rating_inputs
 from cosodang.evaluations.services import ratings as svc
 from cosodang.evaluations.tests.builders_ratings import make_period, make_rating, make_review
 
@@ -63,8 +64,8 @@ def page(world: World, period: Period) -> str:
 
 
 def quarter_reason(rating: Rating) -> dict:  # type: ignore[type-arg]
-    reasons = svc.proposal_reasons(rating)
-    return next(r for r in reasons if r["rule"] == svc.QUARTERS_RULE)
+    reasons = rating_inputs.proposal_reasons(rating)
+    return next(r for r in reasons if r["rule"] == rating_inputs.QUARTERS_RULE)
 
 
 def test_the_yearly_proposal_page_shows_each_quarters_level_and_score(world: World) -> None:
@@ -124,7 +125,9 @@ def test_a_member_without_quarter_results_has_no_quarters_reason(world: World) -
     year = make_period(world.province_a)
     make_review(year, world.member_a)
     rating = propose(world, year)
-    assert all(r["rule"] != svc.QUARTERS_RULE for r in svc.proposal_reasons(rating))
+    assert all(
+        r["rule"] != rating_inputs.QUARTERS_RULE for r in rating_inputs.proposal_reasons(rating)
+    )
 
 
 def test_the_committees_decision_page_shows_the_quarters_reason(world: World) -> None:

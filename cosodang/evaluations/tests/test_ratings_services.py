@@ -12,6 +12,7 @@ from django.http import Http404
 from cosodang.core.models import AuditEvent
 from cosodang.core.testing import World, make_member
 from cosodang.evaluations.models import OrgRating, Rating
+from cosodang.evaluations.services import decisions, rating_base, rating_inputs
 from cosodang.evaluations.services import ratings as svc
 from cosodang.evaluations.tests.builders_ratings import (
     make_assessment,
@@ -86,7 +87,7 @@ def test_the_proposal_keeps_every_reason_of_the_engine(world: World) -> None:
     make_review(period, world.member_a)
     _propose(world, period)
     rating = _rating(period, world.member_a)
-    details = svc.proposal_reasons(rating)
+    details = rating_inputs.proposal_reasons(rating)
     assert any(r["rule"] == "thresholds.HTTNV" and r["passed"] for r in details)
     assert all(r["detail"] for r in details)
 
@@ -130,7 +131,7 @@ def test_a_member_with_several_posts_is_rated_in_each_and_gets_the_lowest(world:
     make_review(period, world.secretary_member, self_score=Decimal("85"))
     _propose(world, period)
     rating = _rating(period, world.secretary_member)
-    reasons = svc.proposal_reasons(rating)
+    reasons = rating_inputs.proposal_reasons(rating)
     combined = next(r for r in reasons if r["rule"] == "several_posts")
     assert rating.proposed_level == "KHTNV" or rating.proposed_level == "HTNV"
     assert "Bí thư, Phó Bí thư" in combined["detail"] and "Cấp trưởng" in combined["detail"]
@@ -143,27 +144,37 @@ def test_the_secretary_adjusts_an_input_with_a_reason(world: World) -> None:
         world,
         period,
         adjustments={
-            world.member_a.pk: svc.Adjustment({"score": "60"}, "Chi bộ chấm lại tại cuộc họp")
+            world.member_a.pk: rating_inputs.Adjustment(
+                {"score": "60"}, "Chi bộ chấm lại tại cuộc họp"
+            )
         },
     )
     rating = _rating(period, world.member_a)
     assert (rating.score, rating.proposed_level) == (60, "HTNV")
-    assert svc.proposal_reasons(rating)[0]["rule"] == svc.ADJUSTED_RULE
-    assert "Chi bộ chấm lại" in svc.proposal_reasons(rating)[0]["detail"]
+    assert rating_inputs.proposal_reasons(rating)[0]["rule"] == rating_base.ADJUSTED_RULE
+    assert "Chi bộ chấm lại" in rating_inputs.proposal_reasons(rating)[0]["detail"]
 
 
 def test_an_adjustment_without_a_reason_is_refused_and_nothing_is_written(world: World) -> None:
     period = make_period(world.province_a)
     make_review(period, world.member_a)
     with pytest.raises(ValidationError, match="lý do"):
-        _propose(world, period, adjustments={world.member_a.pk: svc.Adjustment({"score": 60}, " ")})
+        _propose(
+            world,
+            period,
+            adjustments={world.member_a.pk: rating_inputs.Adjustment({"score": 60}, " ")},
+        )
     assert not Rating.objects.filter(period=period).exists()
 
 
 def test_an_adjustment_is_kept_when_the_cell_proposes_again(world: World) -> None:
     period = make_period(world.province_a)
     make_review(period, world.member_a, self_score=Decimal("85"))
-    _propose(world, period, adjustments={world.member_a.pk: svc.Adjustment({"score": 60}, "Họp")})
+    _propose(
+        world,
+        period,
+        adjustments={world.member_a.pk: rating_inputs.Adjustment({"score": 60}, "Họp")},
+    )
     _propose(world, period)
     assert _rating(period, world.member_a).score == 60
 
@@ -247,7 +258,7 @@ def test_a_collective_whose_leadership_was_disciplined_is_not_excellent(world: W
 
 
 def _decide(w: World, period):  # type: ignore[no-untyped-def]
-    return svc.decide(actor=w.staff_a, period=period, org=w.branch_a)
+    return decisions.decide(actor=w.staff_a, period=period, org=w.branch_a)
 
 
 def test_the_committee_decides_the_proposed_level(world: World) -> None:
@@ -274,8 +285,8 @@ def test_the_head_is_capped_at_the_level_of_the_collective(world: World) -> None
     rating = _rating(period, world.secretary_member)
     assert rating.level == "HTNV"
     assert (
-        svc.decision_reasons(rating)[0]["rule"] == "head_cap"
-        and not svc.decision_reasons(rating)[0]["passed"]
+        rating_inputs.decision_reasons(rating)[0]["rule"] == "head_cap"
+        and not rating_inputs.decision_reasons(rating)[0]["passed"]
     )
     assert report.capped_by_collective == 1
 
@@ -346,7 +357,7 @@ def test_a_full_tie_keeps_the_earlier_rating_and_says_so(world: World) -> None:
     demoted = _rating(period, second.member)
     assert _rating(period, first.member).level == "HTXSNV"
     assert demoted.level == "HTTNV"
-    assert "Đồng hạng" in svc.decision_reasons(demoted)[-1]["detail"]
+    assert "Đồng hạng" in rating_inputs.decision_reasons(demoted)[-1]["detail"]
 
 
 def test_the_quota_counts_each_position_group_apart(world: World) -> None:
@@ -381,13 +392,13 @@ def test_one_audit_event_records_the_decision_with_counts(world: World) -> None:
 def test_a_cell_is_not_a_deciding_committee(world: World) -> None:
     period = make_period(world.province_a)
     with pytest.raises(ValidationError, match="không phải cấp quyết định"):
-        svc.decide(actor=world.staff_a, period=period, org=world.cell_a)
+        decisions.decide(actor=world.staff_a, period=period, org=world.cell_a)
 
 
 def test_the_secretary_cannot_decide(world: World) -> None:
     period = make_period(world.province_a)
     with pytest.raises(Http404):
-        svc.decide(actor=world.secretary_a, period=period, org=world.branch_a)
+        decisions.decide(actor=world.secretary_a, period=period, org=world.branch_a)
 
 
 def test_a_closed_period_cannot_be_decided(world: World) -> None:
@@ -402,10 +413,12 @@ def test_a_closed_period_cannot_be_decided(world: World) -> None:
 def test_the_committee_overrides_one_rating_with_a_reason(world: World) -> None:
     period = make_period(world.province_a)
     rating = make_rating(period, world.member_a, state="decided", level="HTTNV")
-    svc.decide_one(actor=world.staff_a, rating=rating, level="HTXSNV", reason="Lập công đặc biệt")
+    decisions.decide_one(
+        actor=world.staff_a, rating=rating, level="HTXSNV", reason="Lập công đặc biệt"
+    )
     rating.refresh_from_db()
     assert (rating.level, rating.note) == ("HTXSNV", "Lập công đặc biệt")
-    assert svc.decision_reasons(rating)[-1]["rule"] == svc.OVERRIDE_RULE
+    assert rating_inputs.decision_reasons(rating)[-1]["rule"] == rating_base.OVERRIDE_RULE
     event = AuditEvent.objects.order_by("-id").first()
     assert event is not None and event.action == "evaluations.ratings.decide_one"
 
@@ -414,20 +427,20 @@ def test_an_override_needs_a_reason(world: World) -> None:
     period = make_period(world.province_a)
     rating = make_rating(period, world.member_a)
     with pytest.raises(ValidationError):
-        svc.decide_one(actor=world.staff_a, rating=rating, level="HTNV", reason="  ")
+        decisions.decide_one(actor=world.staff_a, rating=rating, level="HTNV", reason="  ")
 
 
 def test_an_override_is_refused_once_the_period_is_closed(world: World) -> None:
     period = make_period(world.province_a, state="closed")
     rating = make_rating(period, world.member_a, state="locked", level="HTTNV")
     with pytest.raises(ValidationError, match="khóa"):
-        svc.decide_one(actor=world.staff_a, rating=rating, level="HTNV", reason="Xem lại")
+        decisions.decide_one(actor=world.staff_a, rating=rating, level="HTNV", reason="Xem lại")
 
 
 def test_an_overridden_rating_is_kept_by_a_later_decision(world: World) -> None:
     period = make_period(world.province_a)
     rating = make_rating(period, world.member_a, proposed_level="HTNV")
-    svc.decide_one(actor=world.staff_a, rating=rating, level="HTTNV", reason="Xem xét lại")
+    decisions.decide_one(actor=world.staff_a, rating=rating, level="HTTNV", reason="Xem xét lại")
     report = _decide(world, period)
     assert _rating(period, world.member_a).level == "HTTNV"
     assert report.kept == 1
@@ -439,6 +452,6 @@ def test_an_overridden_rating_is_kept_by_a_later_decision(world: World) -> None:
 def test_recompute_reruns_the_engine_on_stored_inputs(world: World) -> None:
     period = make_period(world.province_a)
     make_rating(period, world.member_a, score=Decimal("55"), proposed_level="HTTNV")
-    report = svc.recompute_proposals(actor=world.staff_a, period=period, org=world.province_a)
+    report = decisions.recompute_proposals(actor=world.staff_a, period=period, org=world.province_a)
     assert _rating(period, world.member_a).proposed_level == "HTNV"
     assert report.proposed == 1

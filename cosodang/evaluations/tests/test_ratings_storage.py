@@ -17,6 +17,7 @@ from cosodang.core.testing import World, make_member
 from cosodang.evaluations import rules_ratings as rr
 from cosodang.evaluations.models import Rating
 from cosodang.evaluations.rules import SubjectInput, evaluate
+from cosodang.evaluations.services import decisions, rating_base, rating_inputs
 from cosodang.evaluations.services import ratings as svc
 from cosodang.evaluations.tests.builders_ratings import (
     make_org_rating,
@@ -49,10 +50,12 @@ def test_the_rebuilt_proposal_reasons_are_the_engines_on_the_stored_inputs(world
             tasks_above_requirement=rating.tasks_above_requirement,
             tasks_late=rating.tasks_late,
         ),
-        svc.period_pack(period),
+        rating_base.period_pack(period),
     )
     expected = [{"rule": r.rule, "passed": r.passed, "detail": r.detail} for r in result.reasons]
-    assert svc.proposal_reasons(rating) == expected and rating.proposed_level == result.level
+    assert (
+        rating_inputs.proposal_reasons(rating) == expected and rating.proposed_level == result.level
+    )
 
 
 def test_a_discipline_kept_with_the_proposal_explains_it_after_the_record_is_gone(
@@ -62,9 +65,9 @@ def test_a_discipline_kept_with_the_proposal_explains_it_after_the_record_is_gon
     make_review(period, world.member_a)
     Discipline.objects.create(member=world.member_a, date=date(2025, 5, 1), form="khien_trach")
     svc.propose_cell(actor=world.secretary_a, period=period, org=world.cell_a)
-    before = svc.proposal_reasons(_rating(period, world.member_a))
+    before = rating_inputs.proposal_reasons(_rating(period, world.member_a))
     Discipline.objects.filter(member=world.member_a).delete()
-    assert svc.proposal_reasons(_rating(period, world.member_a)) == before
+    assert rating_inputs.proposal_reasons(_rating(period, world.member_a)) == before
     assert any(not r["passed"] for r in before)
 
 
@@ -83,7 +86,7 @@ def test_several_posts_are_kept_so_the_reasons_name_each_post(world: World) -> N
     svc.propose_cell(actor=world.secretary_a, period=period, org=world.cell_a)
     rating = _rating(period, world.secretary_member)
     assert rating.extra is not None and len(rating.extra["posts"]) == 2
-    assert any(r["rule"] == "several_posts" for r in svc.proposal_reasons(rating))
+    assert any(r["rule"] == "several_posts" for r in rating_inputs.proposal_reasons(rating))
 
 
 def test_the_quota_places_are_rebuilt_into_kept_and_demoted_reasons(world: World) -> None:
@@ -92,12 +95,12 @@ def test_the_quota_places_are_rebuilt_into_kept_and_demoted_reasons(world: World
     cut = make_rating(period, world.secretary_member, proposed_level="HTXSNV", score=Decimal("90"))
     for _ in range(4):  # 20 % of the two top levels: one of 2 + 4 keeps HTXSNV
         make_rating(period, make_member(world.cell_a), proposed_level="HTTNV")
-    svc.decide(actor=world.staff_a, period=period, org=world.branch_a)
+    decisions.decide(actor=world.staff_a, period=period, org=world.branch_a)
     kept, cut = _rating(period, kept.member), _rating(period, cut.member)
     assert (kept.level, cut.level) == ("HTXSNV", "HTTNV")
     assert kept.steps == "q:1/2/1" and cut.steps == "q:2/2/1"
-    (kept_reason,) = svc.decision_reasons(kept)
-    (cut_reason,) = svc.decision_reasons(cut)
+    (kept_reason,) = rating_inputs.decision_reasons(kept)
+    (cut_reason,) = rating_inputs.decision_reasons(cut)
     assert kept_reason["passed"] and "Trong tỷ lệ" in kept_reason["detail"]
     assert not cut_reason["passed"] and "Vượt tỷ lệ" in cut_reason["detail"]
 
@@ -114,7 +117,7 @@ def test_a_head_capped_by_a_collective_only_proposed_says_so(world: World) -> No
         is_head=True,
         headed_org=world.cell_a,
     )
-    (reason,) = svc.decision_reasons(rating)
+    (reason,) = rating_inputs.decision_reasons(rating)
     assert reason["rule"] == "head_cap" and not reason["passed"]
     assert "(HTNV); hạ xuống HTNV" in reason["detail"]
     assert reason["detail"].endswith("(theo mức đề xuất của tập thể, chưa quyết định)")
@@ -130,7 +133,7 @@ def test_a_decided_head_cap_is_stored_as_a_step(world: World) -> None:
         is_head=True,
         headed_org=world.cell_a,
     )
-    svc.decide(actor=world.staff_a, period=period, org=world.branch_a)
+    decisions.decide(actor=world.staff_a, period=period, org=world.branch_a)
     rating = _rating(period, world.secretary_member)
     assert (rating.level, rating.steps) == ("HTNV", "h:HTNV")
 
@@ -138,10 +141,10 @@ def test_a_decided_head_cap_is_stored_as_a_step(world: World) -> None:
 def test_an_override_keeps_the_earlier_steps_and_adds_its_reason(world: World) -> None:
     period = make_period(world.province_a)
     rating = make_rating(period, world.member_a, state="decided", level="HTTNV", steps="q:2/2/1")
-    svc.decide_one(actor=world.staff_a, rating=rating, level="HTXSNV", reason="Lập công")
+    decisions.decide_one(actor=world.staff_a, rating=rating, level="HTXSNV", reason="Lập công")
     rating.refresh_from_db()
-    reasons = svc.decision_reasons(rating)
-    assert [r["rule"] for r in reasons] == ["quota", svc.OVERRIDE_RULE]
+    reasons = rating_inputs.decision_reasons(rating)
+    assert [r["rule"] for r in reasons] == ["quota", rating_base.OVERRIDE_RULE]
     assert reasons[-1]["detail"] == (
         "Cấp ủy quyết định mức HTXSNV (trước đó HTTNV). Lý do: Lập công"
     )
@@ -180,12 +183,12 @@ def test_one_pass_gives_what_recompute_then_decide_give(world: World) -> None:
             period, member, proposed_level="", score=Decimal(score), tasks_above_requirement=4
         )
     actor, org = world.staff_a, world.branch_a
-    svc.recompute_proposals(actor=actor, period=period, org=org)
-    svc.decide(actor=actor, period=period, org=org)
+    decisions.recompute_proposals(actor=actor, period=period, org=org)
+    decisions.decide(actor=actor, period=period, org=org)
     two_steps = _scope_state(period)
     Rating.objects.filter(period=period).update(proposed_level="", level="", steps="")
     Rating.objects.filter(period=period).update(state="proposed")
-    proposal, report = svc.recompute_and_decide(actor=actor, period=period, org=org)
+    proposal, report = decisions.recompute_and_decide(actor=actor, period=period, org=org)
     assert _scope_state(period) == two_steps
     assert proposal.proposed == 9 and report.decided == 9
     assert any(level == "HTXSNV" for _, _, level, _, _ in two_steps)

@@ -19,7 +19,8 @@ from django.urls import reverse
 from cosodang.core.testing import World, make_member, make_org
 from cosodang.evaluations.models import CalibrationGroup, Period, Rating
 from cosodang.evaluations.selectors import ratings as sel
-from cosodang.evaluations.services import cycle
+from cosodang.evaluations.services import calibration as calibration_services
+from cosodang.evaluations.services import cycle, decisions, rating_inputs
 from cosodang.evaluations.services import ratings as svc
 from cosodang.evaluations.tests.builders_ratings import make_rating, make_review
 from cosodang.evaluations.tests.cycle_support import make_period, shift
@@ -64,7 +65,7 @@ def fresh(period: Period, org: PartyOrg) -> dict[str, dict[str, Any]]:
 def summary(period: Period, org: PartyOrg) -> dict[str, dict[str, Any]]:
     """What the calibration page reads for the organisation (recounting stale rows)."""
     return {
-        r["position_group"]: {k: r[k] for k in svc.SUMMARY_FIELDS}
+        r["position_group"]: {k: r[k] for k in calibration_services.SUMMARY_FIELDS}
         for r in sel._summary_rows(period, org)
     }
 
@@ -88,7 +89,7 @@ def scene(world: World) -> dict[str, Any]:
             position_group="ta|chi_huy_truong" if i % 4 == 0 else "uy|can_bo",
         )
     make_rating(period, make_member(cell3), score=None, proposed_level="")
-    svc.recompute_and_decide(actor=world.staff_a, period=period, org=world.province_a)
+    decisions.recompute_and_decide(actor=world.staff_a, period=period, org=world.province_a)
     return {"period": period, "cell2": cell2, "cell3": cell3}
 
 
@@ -97,17 +98,19 @@ def _orgs(world: World, scene: dict[str, Any]) -> list[PartyOrg]:
 
 
 def _recompute_and_decide(world: World, scene: dict[str, Any]) -> None:
-    svc.recompute_and_decide(actor=world.staff_a, period=scene["period"], org=world.province_a)
+    decisions.recompute_and_decide(
+        actor=world.staff_a, period=scene["period"], org=world.province_a
+    )
 
 
 def _decide_branch(world: World, scene: dict[str, Any]) -> None:
     Rating.objects.filter(period=scene["period"]).update(level="", state="proposed", note="")
-    svc.decide(actor=world.staff_a, period=scene["period"], org=world.branch_a)
+    decisions.decide(actor=world.staff_a, period=scene["period"], org=world.branch_a)
 
 
 def _recompute_proposals(world: World, scene: dict[str, Any]) -> None:
     Rating.objects.filter(period=scene["period"], score__gt=90).update(score=Decimal("91.5"))
-    svc.recompute_proposals(actor=world.staff_a, period=scene["period"], org=world.branch_a)
+    decisions.recompute_proposals(actor=world.staff_a, period=scene["period"], org=world.branch_a)
 
 
 def _propose_cell(world: World, scene: dict[str, Any]) -> None:
@@ -122,14 +125,14 @@ def _propose_cell(world: World, scene: dict[str, Any]) -> None:
         period=period,
         org=world.cell_a,
         adjustments={
-            world.member_a.pk: svc.Adjustment({"score": "99"}, "Chi ủy chấm lại"),
+            world.member_a.pk: rating_inputs.Adjustment({"score": "99"}, "Chi ủy chấm lại"),
         },
     )
 
 
 def _decide_one(world: World, scene: dict[str, Any]) -> None:
     rating = Rating.objects.filter(period=scene["period"], level="HTTNV").order_by("id").first()
-    svc.decide_one(actor=world.staff_a, rating=rating, level="HTNV", reason="Cấp ủy xem lại")
+    decisions.decide_one(actor=world.staff_a, rating=rating, level="HTNV", reason="Cấp ủy xem lại")
 
 
 def _publish(world: World, scene: dict[str, Any]) -> None:
@@ -241,7 +244,9 @@ def test_a_group_left_empty_by_a_proposal_loses_its_row(
     Rating.objects.filter(period=period).update(
         position_group="uy|can_bo", level="", state="proposed"
     )
-    svc.mark_calibration_stale(period, world.cell_a.path, ["ta|chi_huy_truong", "uy|can_bo"])
+    calibration_services.mark_calibration_stale(
+        period, world.cell_a.path, ["ta|chi_huy_truong", "uy|can_bo"]
+    )
     assert set(summary(period, world.branch_a)) == {"uy|can_bo"}
     assert not CalibrationGroup.objects.filter(
         org=world.branch_a, position_group="ta|chi_huy_truong"

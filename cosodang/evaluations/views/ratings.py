@@ -35,6 +35,7 @@ from cosodang.evaluations.documents_ratings import (
 )
 from cosodang.evaluations.models import LEVEL_CHOICES, Period
 from cosodang.evaluations.selectors import ratings as sel
+from cosodang.evaluations.services import decisions, rating_base, rating_inputs
 from cosodang.evaluations.services import ratings as services
 from cosodang.orgs.models import PartyOrg
 
@@ -71,7 +72,7 @@ _ADJUSTABLE = (
 
 def _adjustments(request: HttpRequest, rows: list[services.CellRow]) -> dict[int, Any]:
     """Read the values the secretary changed on the proposal page, row by row."""
-    out: dict[int, services.Adjustment] = {}
+    out: dict[int, rating_inputs.Adjustment] = {}
     for row in rows:
         prefix = f"m{row.member_id}-"
         changed: dict[str, Any] = {}
@@ -97,7 +98,7 @@ def _adjustments(request: HttpRequest, rows: list[services.CellRow]) -> dict[int
         if professional is not None and professional != row.inputs.professional_level:
             changed["professional_level"] = professional
         if changed:
-            out[row.member_id] = services.Adjustment(
+            out[row.member_id] = rating_inputs.Adjustment(
                 changed, request.POST.get(prefix + "reason", "")
             )
     return out
@@ -183,7 +184,9 @@ def rate_collective(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Đã đề xuất mức xếp loại của {org.name}.")
             return redirect(f"{request.path}?ky={period.pk}")
-    table = rules_ratings.reason_table(services.period_pack(period)) if current and period else None
+    table = (
+        rules_ratings.reason_table(rating_base.period_pack(period)) if current and period else None
+    )
     return render(
         request,
         "evaluations/ratings/collective.html",
@@ -231,7 +234,7 @@ def calibration(request: HttpRequest, pk: int) -> HttpResponse:
         period
         and data
         and sel.may_decide(request.user, org)
-        and services.may_decide_at(data.pack, org)
+        and rating_base.may_decide_at(data.pack, org)
     )
     return render(
         request,
@@ -263,7 +266,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     if period is None:
         raise Http404("Không tìm thấy")
     try:
-        report = services.decide(actor=request.user, period=period, org=org)
+        report = decisions.decide(actor=request.user, period=period, org=org)
     except ValidationError as exc:
         for message in _errors(exc):
             messages.error(request, message)
@@ -309,7 +312,7 @@ def decide_one(request: HttpRequest, pk: int) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            services.decide_one(actor=request.user, rating=rating, **form.cleaned_data)
+            decisions.decide_one(actor=request.user, rating=rating, **form.cleaned_data)
         except ValidationError as exc:
             errors = _errors(exc)
         else:
@@ -317,7 +320,7 @@ def decide_one(request: HttpRequest, pk: int) -> HttpResponse:
                 request, f"Đã ghi quyết định của cấp ủy cho {rating.member.full_name}."
             )
             return redirect(f"{request.path}")
-    proposal_reasons, decision_reasons = services.rating_reasons(rating)
+    proposal_reasons, decision_reasons = rating_inputs.rating_reasons(rating)
     return render(
         request,
         "evaluations/ratings/decide_one.html",
