@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -33,7 +34,21 @@ def new_page(live_server: Any) -> Iterator[Callable[..., Any]]:
     # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
     # test itself are synchronous and safe here.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from django.db.backends.signals import connection_created
     from playwright.sync_api import sync_playwright
+
+    # Under Playwright's sync API the test body runs in a greenlet with its own context
+    # variables, so its ORM calls open a database connection that no teardown of ours can
+    # reach by `connections`; keep hold of it and close it at the end, or PostgreSQL refuses
+    # to drop the test database after the run ("being accessed by other users").
+    opened: list[Any] = []
+    this_thread = threading.get_ident()
+
+    def remember(sender: Any, connection: Any, **kwargs: Any) -> None:
+        if threading.get_ident() == this_thread:  # the live server's threads close their own
+            opened.append(connection)
+
+    connection_created.connect(remember, weak=False)
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
@@ -61,6 +76,9 @@ def new_page(live_server: Any) -> Iterator[Callable[..., Any]]:
         yield make
         assert failed == []
         browser.close()
+    for connection in opened:
+        connection.close()
+    connection_created.disconnect(remember)
 
 
 @pytest.fixture
