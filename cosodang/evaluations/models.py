@@ -298,6 +298,16 @@ class Assessment(models.Model):
                 condition=~Q(source="peer"),
                 name="evaluations_assessment_one_per_source",
             ),
+            # One peer comment per author and subject in a period (services.cycle checks it
+            # first with this message; the constraint holds against a concurrent writer).
+            models.UniqueConstraint(
+                fields=["period", "member", "author"],
+                condition=Q(source="peer"),
+                name="evaluations_assessment_one_peer_comment",
+                violation_error_message=(
+                    "Bạn đã góp ý cho đồng chí này trong kỳ này (mỗi kỳ một lần)."
+                ),
+            ),
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
                 name="evaluations_assessment_score_0_100",

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
@@ -57,6 +57,9 @@ TEXT_FIELDS = (
     "remedy_plan",
 )
 TEXT_LIMIT = 20_000
+# Also the peer constraint's violation message on models.Assessment.
+PEER_TWICE = "Bạn đã góp ý cho đồng chí này trong kỳ này (mỗi kỳ một lần)."
+PLAN_LOCKED = "Kỳ đã kết thúc: không sửa kế hoạch được."
 
 
 def _today(today: date | None) -> date:
@@ -157,13 +160,17 @@ def create_period(
     return period
 
 
+def refuse_plan_change(period: Period) -> str | None:
+    """Return why the period's plan may no longer change, or None (a closed period's is kept)."""
+    return PLAN_LOCKED if period.state == PeriodState.CLOSED else None
+
+
 @transaction.atomic
 def update_plan(*, actor: Any, period: Period, plan: Mapping[str, date | None]) -> Period:
     """Change the plan's dates of a period that is not closed (DECIDE_EVALUATION)."""
     period = _lock_period(period)
     require(actor, Action.DECIDE_EVALUATION, period.org)
-    if period.state == PeriodState.CLOSED:
-        raise ValidationError("Kỳ đã kết thúc: không sửa kế hoạch được.")
+    _refuse(refuse_plan_change(period))
     errors = rc.check_plan(plan)
     if errors:
         raise ValidationError({k: [v] for k, v in errors.items()})
@@ -481,6 +488,17 @@ def _decimal(value: Any, field: str) -> Decimal | None:
     return number.quantize(Decimal("0.01"))
 
 
+def _duplicate_message(period: Period, member: Member, source: str, actor: Any) -> str | None:
+    """Return why the assessment would repeat one already recorded, or None: one per source,
+    except peers (one per author)."""
+    rows = Assessment.objects.filter(period=period, member=member, source=source)
+    if source == AssessmentSource.PEER:
+        return PEER_TWICE if rows.filter(author=actor).exists() else None
+    if rows.exists():
+        return f"Đã có {AssessmentSource(source).label.lower()} cho đảng viên này."
+    return None
+
+
 @transaction.atomic
 def add_assessment(
     *,
@@ -501,6 +519,8 @@ def add_assessment(
     Peers comment on each other when the period enables it: the author is a rated member of
     the same cell (not the subject), one comment per author, subject and period; a member of
     another cell gets 404. The commander's rating feeds the rating's professional level.
+    The uniqueness is checked here for the message and held by the database's constraints: a
+    concurrent writer's row that lands in between gets the same message, nothing written.
     """
     period = Period.objects.select_for_update().get(pk=period.pk)
     own = sel.own_member(actor)
@@ -523,15 +543,8 @@ def add_assessment(
         raise ValidationError(
             {"source": ["Không góp ý cho chính mình: tự nhận xét trong bản kiểm điểm."]}
         )
-    if (
-        peer
-        and Assessment.objects.filter(
-            period=period, member=member, source=source, author=actor
-        ).exists()
-    ):
-        raise ValidationError(
-            {"source": ["Bạn đã góp ý cho đồng chí này trong kỳ này (mỗi kỳ một lần)."]}
-        )
+    if peer:
+        _refuse(_duplicate_message(period, member, source, actor), "source")
     if level and level not in LEVEL_RANK:
         raise ValidationError({"level": ["Chọn một mức xếp loại."]})
     text = (text or "").strip()
@@ -545,13 +558,8 @@ def add_assessment(
         raise ValidationError({"meeting_date": ["Nhập ngày họp chi bộ kiểm điểm."]})
     if source == AssessmentSource.COMMANDER and not level:
         raise ValidationError({"level": ["Nhập mức xếp loại chuyên môn của thủ trưởng."]})
-    if (
-        source != AssessmentSource.PEER
-        and Assessment.objects.filter(period=period, member=member, source=source).exists()
-    ):
-        raise ValidationError(
-            {"source": [f"Đã có {AssessmentSource(source).label.lower()} cho đảng viên này."]}
-        )
+    if not peer:
+        _refuse(_duplicate_message(period, member, source, actor), "source")
     rating = Rating.objects.select_for_update().filter(period=period, member=member).first()
     if rating is not None and rating.state == RatingState.LOCKED:
         raise ValidationError("Kết quả đã khóa: không thay đổi được.")
@@ -573,8 +581,17 @@ def add_assessment(
         exempt_reason=(exempt_reason or "").strip()[:255],
         meeting_date=meeting_date,
     )
-    row.full_clean()
-    row.save()
+    # The constraints were checked above (no per-row queries); the database enforces them.
+    row.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError as exc:
+        # Another writer recorded the same source (or the same peer comment) after the check.
+        message = _duplicate_message(period, member, source, actor)
+        if message is None:
+            raise
+        raise ValidationError({"source": [message]}) from exc
     if (
         source == AssessmentSource.COMMANDER
         and rating is not None

@@ -132,6 +132,13 @@ OBJECT_CASES = [
             "evaluations:period_close",
         )
     ],
+    # Correcting the plan: the deciding committee, as for planning and opening the period.
+    Case(
+        "evaluations:period_plan",
+        "cycle_period_a",
+        MANAGERS_OF_A,
+        post=lambda w: {k: v.strftime("%d/%m/%Y") for k, v in plan_around().items()},
+    ),
     # Only a superior committee of the period's organisation (here: the superuser).
     Case(
         "evaluations:period_reopen",

@@ -155,6 +155,7 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": [(label, getattr(period, name)) for name, label in rc.PLAN_FIELDS],
         "timeline": sel.period_timeline(period),
         "decides": decides,
+        "can_edit_plan": decides and services.refuse_plan_change(period) is None,
         "sees_org": can(request.user, Action.VIEW_EVALUATION, period.org),
         "can_reopen": period.state == PeriodState.CLOSED and sel.can_reopen(request.user, period),
         "steps": [s.value for s in rc.allowed_steps(period.state)],
