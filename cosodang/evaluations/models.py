@@ -334,7 +334,7 @@ class Rating(models.Model):
     engine's result on them is the proposal (`proposed_level`), and the deciding committee's
     level after quota and head-vs-collective caps is `level`. The rows are narrow (a million
     of them are rewritten by one bulk pass): the reasons are not stored but rebuilt on read by
-    the engine from the stored inputs and the period's pack (services.ratings.rating_reasons).
+    the engine from the stored inputs and the period's pack (services.rating_inputs.rating_reasons).
     What cannot be recomputed is kept: `extra` holds the proposal's inputs that have no column
     (several posts, the headed unit's task results, grades, disciplines, the cell's adjustment
     with its reason; NULL for most members) and `steps` the decision's steps after the proposal
@@ -536,10 +536,11 @@ class CalibrationGroup(models.Model):
     and the level counts (proposed; current = decided, else proposed). The quota allowed and
     used are derived on read from the proposed counts by the pack's rule (pure, no query).
 
-    Derived data, written by the services only (services.ratings): the bulk passes replace a
-    scope's rows from what they hold in memory; ``decide_one`` moves one count in the rows of
-    the rating's ancestors; a cell's proposal marks its ancestors' rows of the groups it
-    touched ``stale``, and the page recomputes a stale row from the ratings when it reads it.
+    Derived data, written by the services only (services.calibration, services.decisions):
+    the bulk passes replace a scope's rows from what they hold in memory; ``decide_one``
+    moves one count in the rows of the rating's ancestors; a cell's proposal marks its
+    ancestors' rows of the groups it touched ``stale``, and the page recomputes a stale row
+    from the ratings when it reads it.
     An organisation without rows (a cell, or a scope no pass has run over) is computed live.
     """
 
