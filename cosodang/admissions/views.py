@@ -484,9 +484,12 @@ def _audit_query(request: HttpRequest) -> AuditQuery:
     return AuditQuery(selectors.AuditFilters(org=org, state=state, flag=flag, year=year), org_q)
 
 
+AUDIT_PAGE_SIZE = 100
+
+
 @login_required
 def audit_view(request: HttpRequest) -> HttpResponse:
-    """Show the cases of the subtree with rule violations and overdue steps flagged."""
+    """Show the cases of the subtree with rule violations and overdue steps flagged, by pages."""
     _require_viewer(request)
     query = _audit_query(request)
     org = query.filters.org
@@ -495,11 +498,17 @@ def audit_view(request: HttpRequest) -> HttpResponse:
         return render(
             request, "admissions/audit.html#org_options", {"orgs": orgs, "org": org, "q": query}
         )
+    audit = selectors.audit_page(
+        request.user, query.filters, request.GET.get("page"), AUDIT_PAGE_SIZE
+    )
     return render(
         request,
         "admissions/audit.html",
         {
-            "rows": selectors.audit_rows(request.user, query.filters),
+            "rows": audit.rows,
+            "page_obj": audit.page,
+            "total": audit.total,
+            "flagged": audit.flagged,
             "q": query,
             "org": org,
             "orgs": orgs,
@@ -532,7 +541,7 @@ EXPORT_COLUMNS = [
 
 @login_required
 def audit_export(request: HttpRequest) -> FileResponse:
-    """Download the audit view, with its filters, as .xlsx."""
+    """Download the audit view, with its filters, as .xlsx: every page's rows."""
     _require_viewer(request)
     rows = selectors.audit_rows(request.user, _audit_query(request).filters)
 
@@ -566,14 +575,19 @@ def audit_export(request: HttpRequest) -> FileResponse:
 
 @login_required
 def statistics(request: HttpRequest) -> HttpResponse:
-    """Show admissions per year and organisation, time per stage, share stopped and why."""
+    """Show admissions per year and organisation, time per stage, share stopped and why.
+
+    The table goes one level down the tree: the organisation's direct sub-organisations, each
+    a link to its own statistics; the export lists every organisation.
+    """
     _require_viewer(request)
     org = _audit_query(request).filters.org
     stats = selectors.statistics(request.user, org)
+    parent = selectors.stats_parent(request.user, org) if org is not None else None
     return render(
         request,
         "admissions/statistics.html",
-        {"stats": stats, "chart": stats.chart(), "org": org, "nav": NAV},
+        {"stats": stats, "chart": stats.chart(), "org": org, "parent": parent, "nav": NAV},
     )
 
 
