@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from cosodang.admissions.selectors import audit as audit_selectors
+from cosodang.admissions.selectors import stats as stats_selectors
 from cosodang.core import xlsx
 from cosodang.core.access import Action, can, can_anywhere, get_for
 from cosodang.core.forms import apply_errors
@@ -449,7 +451,7 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
 class AuditQuery:
     """The audit view's filters as read from the query string, and the picker's search."""
 
-    filters: selectors.AuditFilters
+    filters: audit_selectors.AuditFilters
     org_q: str
 
     def querystring(self) -> str:
@@ -469,19 +471,21 @@ def _audit_query(request: HttpRequest) -> AuditQuery:
     org_q = get.get("org_q", "").strip()[:100]
     org = None
     if get.get("org", "").isdigit():
-        org = selectors.get_audit_org(request.user, int(get["org"]))
+        org = audit_selectors.get_audit_org(request.user, int(get["org"]))
     elif org_q:
-        found = selectors.audit_orgs(request.user, org_q)
+        found = audit_selectors.audit_orgs(request.user, org_q)
         if len(found) == 1:  # without JavaScript: a search that names one organisation
             org = found[0]
     state = get.get("state", "")
     if state not in dict(STATE_CHOICES):
         state = ""
     flag_value = get.get("flag", "") or ("flagged" if get.get("flagged") == "1" else "")
-    flag = selectors.Flag(flag_value) if flag_value in selectors.Flag else None
+    flag = audit_selectors.Flag(flag_value) if flag_value in audit_selectors.Flag else None
     year_text = get.get("year", "")
     year = int(year_text) if year_text.isdigit() and 1950 <= int(year_text) <= 2100 else None
-    return AuditQuery(selectors.AuditFilters(org=org, state=state, flag=flag, year=year), org_q)
+    return AuditQuery(
+        audit_selectors.AuditFilters(org=org, state=state, flag=flag, year=year), org_q
+    )
 
 
 AUDIT_PAGE_SIZE = 100
@@ -493,12 +497,12 @@ def audit_view(request: HttpRequest) -> HttpResponse:
     _require_viewer(request)
     query = _audit_query(request)
     org = query.filters.org
-    orgs = selectors.audit_orgs(request.user, query.org_q, org)
+    orgs = audit_selectors.audit_orgs(request.user, query.org_q, org)
     if request.headers.get("HX-Request") and "picker" in request.GET:
         return render(
             request, "admissions/audit.html#org_options", {"orgs": orgs, "org": org, "q": query}
         )
-    audit = selectors.audit_page(
+    audit = audit_selectors.audit_page(
         request.user, query.filters, request.GET.get("page"), AUDIT_PAGE_SIZE
     )
     return render(
@@ -513,8 +517,8 @@ def audit_view(request: HttpRequest) -> HttpResponse:
             "org": org,
             "orgs": orgs,
             "states": STATE_CHOICES,
-            "flags": list(selectors.FLAG_LABELS.items()),
-            "years": selectors.audit_years(request.user),
+            "flags": list(audit_selectors.FLAG_LABELS.items()),
+            "years": audit_selectors.audit_years(request.user),
             "nav": NAV,
         },
     )
@@ -543,7 +547,7 @@ EXPORT_COLUMNS = [
 def audit_export(request: HttpRequest) -> FileResponse:
     """Download the audit view, with its filters, as .xlsx: every page's rows."""
     _require_viewer(request)
-    rows = selectors.audit_rows(request.user, _audit_query(request).filters)
+    rows = audit_selectors.audit_rows(request.user, _audit_query(request).filters)
 
     def values() -> Any:
         for r in rows:
@@ -582,8 +586,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
     """
     _require_viewer(request)
     org = _audit_query(request).filters.org
-    stats = selectors.statistics(request.user, org)
-    parent = selectors.stats_parent(request.user, org) if org is not None else None
+    stats = stats_selectors.statistics(request.user, org)
+    parent = stats_selectors.stats_parent(request.user, org) if org is not None else None
     return render(
         request,
         "admissions/statistics.html",
@@ -596,7 +600,7 @@ def statistics_export(request: HttpRequest) -> FileResponse:
     """Download the statistics (same organisation filter) as .xlsx, one sheet per table."""
     _require_viewer(request)
     org = _audit_query(request).filters.org
-    stats = selectors.statistics(request.user, org)
+    stats = stats_selectors.statistics(request.user, org)
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
     write_statistics(spool, stats, org)
     spool.seek(0)
@@ -604,7 +608,7 @@ def statistics_export(request: HttpRequest) -> FileResponse:
     return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX)
 
 
-def write_statistics(out: Any, stats: selectors.Stats, org: PartyOrg | None) -> None:
+def write_statistics(out: Any, stats: stats_selectors.Stats, org: PartyOrg | None) -> None:
     """Write the statistics workbook: summary, per year and organisation, stages, stops."""
     book = Workbook()
     summary = book.active

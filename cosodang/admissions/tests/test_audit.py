@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from cosodang.admissions import selectors
 from cosodang.admissions.models import AdmissionCase
+from cosodang.admissions.selectors import audit as audit_selectors
 from cosodang.admissions.tests.builders import cell_passed_case, dossier_case
 from cosodang.core.testing import make_org
 from cosodang.orgs.rules import OrgType
@@ -67,24 +67,26 @@ def test_the_picker_offers_nothing_outside_the_users_scope(world) -> None:
 
 
 def test_the_picker_search_finds_an_organisation_without_accents(world) -> None:
-    orgs = selectors.audit_orgs(world.staff_a, "chi bo doi 1")
+    orgs = audit_selectors.audit_orgs(world.staff_a, "chi bo doi 1")
     assert [o.pk for o in orgs] == [world.cell_a.pk]
 
 
 def test_the_picker_search_stays_within_the_scope(world) -> None:
-    assert selectors.audit_orgs(world.staff_b, "doi 1") == []
+    assert audit_selectors.audit_orgs(world.staff_b, "doi 1") == []
 
 
 def test_the_picker_search_answers_at_most_its_limit(world) -> None:
-    for i in range(selectors.SEARCH_LIMIT + 5):
+    for i in range(audit_selectors.SEARCH_LIMIT + 5):
         make_org(f"Chi bộ Tổ {i}", OrgType.CELL, world.branch_a)
-    assert len(selectors.audit_orgs(world.staff_a, "chi bo to")) == selectors.SEARCH_LIMIT
+    assert (
+        len(audit_selectors.audit_orgs(world.staff_a, "chi bo to")) == audit_selectors.SEARCH_LIMIT
+    )
 
 
 def test_the_picker_without_a_search_is_bounded(world) -> None:
-    for i in range(selectors.PICKER_LIMIT + 5):
+    for i in range(audit_selectors.PICKER_LIMIT + 5):
         make_org(f"Đảng bộ {i}", OrgType.GRASSROOTS_BRANCH, world.province_a)
-    assert len(selectors.audit_orgs(world.staff_a)) == selectors.PICKER_LIMIT
+    assert len(audit_selectors.audit_orgs(world.staff_a)) == audit_selectors.PICKER_LIMIT
 
 
 def test_the_selected_organisation_is_always_in_the_picker(world) -> None:

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from cosodang.admissions import selectors, services, views
 from cosodang.admissions.models import AdmissionCase, Candidate
+from cosodang.admissions.selectors import audit as audit_selectors
 from cosodang.admissions.tests.builders import (
     cell_passed_case,
     decided_case,
@@ -199,9 +200,9 @@ def test_the_export_of_a_flag_holds_every_flagged_case(world) -> None:
 
 
 def test_the_export_reads_the_rows_in_chunks(world, monkeypatch) -> None:
-    monkeypatch.setattr(selectors, "EXPORT_CHUNK", 7)
+    monkeypatch.setattr(audit_selectors, "EXPORT_CHUNK", 7)
     bulk_cases(world.cell_a, 23)
-    rows = list(selectors.audit_rows(world.staff_a))
+    rows = list(audit_selectors.audit_rows(world.staff_a))
     assert [r.case.candidate.full_name for r in rows] == [f"Nguyễn Văn {i:03d}" for i in range(23)]
 
 
@@ -236,10 +237,10 @@ def test_the_second_page_of_a_filter_runs_a_fixed_number_of_queries(
 def test_the_export_runs_a_fixed_number_of_queries_per_chunk(
     world, django_assert_num_queries, monkeypatch
 ) -> None:
-    monkeypatch.setattr(selectors, "EXPORT_CHUNK", 10)
+    monkeypatch.setattr(audit_selectors, "EXPORT_CHUNK", 10)
     bulk_cases(world.cell_a, 30)
     with django_assert_num_queries(2 + 3 * 4):  # grants, flags, then 3 chunks of 4 reads
-        assert len(list(selectors.audit_rows(world.staff_a))) == 30
+        assert len(list(audit_selectors.audit_rows(world.staff_a))) == 30
 
 
 # --- the flags without their rows ------------------------------------------------------------
@@ -270,32 +271,32 @@ TODAYS = [date(2024, 7, 2), date(2024, 10, 2), date(2025, 6, 11), date(2026, 11,
 @pytest.mark.parametrize("today", TODAYS)
 def test_the_flags_are_those_of_the_case_rows(world, today) -> None:
     a_bit_of_everything(world)
-    flags = dict(selectors.audit_flags(world.staff_a, today=today))
+    flags = dict(audit_selectors.audit_flags(world.staff_a, today=today))
     rows = [selectors.case_row(c, today) for c in selectors.list_cases(world.staff_a)]
     assert {r.case.pk: r.flags for r in rows} == flags
 
 
 def test_the_cases_cover_every_kind_of_flag(world) -> None:
     a_bit_of_everything(world)
-    flags = [f for _, f in selectors.audit_flags(world.staff_a, today=date(2026, 11, 27))]
+    flags = [f for _, f in audit_selectors.audit_flags(world.staff_a, today=date(2026, 11, 27))]
     assert any(f.violation for f in flags) and any(f.typed for f in flags)
     assert any(f.overdue for f in flags) and not all(f.flagged for f in flags)
 
 
-@pytest.mark.parametrize("flag", list(selectors.Flag))
+@pytest.mark.parametrize("flag", list(audit_selectors.Flag))
 def test_each_flag_filter_keeps_what_the_case_rows_say(world, flag) -> None:
     a_bit_of_everything(world)
     today = date(2026, 11, 27)
-    filters = selectors.AuditFilters(flag=flag)
-    kept = [pk for pk, _ in selectors.audit_flags(world.staff_a, filters, today)]
+    filters = audit_selectors.AuditFilters(flag=flag)
+    kept = [pk for pk, _ in audit_selectors.audit_flags(world.staff_a, filters, today)]
     rows = [selectors.case_row(c, today) for c in selectors.list_cases(world.staff_a)]
     assert kept == [r.case.pk for r in rows if filters.keeps(r.flags)]
 
 
 def test_a_stale_letter_makes_a_dossier_overdue(world) -> None:
     case = dossier_case(world)  # 3-KNĐ and 5-KNĐ of 10/06/2024, usable for 12 months
-    before = dict(selectors.audit_flags(world.staff_a, today=date(2025, 6, 10)))
-    after = dict(selectors.audit_flags(world.staff_a, today=date(2025, 6, 11)))
+    before = dict(audit_selectors.audit_flags(world.staff_a, today=date(2025, 6, 10)))
+    after = dict(audit_selectors.audit_flags(world.staff_a, today=date(2025, 6, 11)))
     assert (before[case.pk].overdue, after[case.pk].overdue) == (False, True)
 
 
@@ -305,7 +306,9 @@ def test_overdue_without_counting_days_agrees_with_the_count() -> None:
     days = [start + timedelta(days=i) for i in range(30)]
     for due in days:
         for today in days:
-            assert selectors._overdue(due, today, cal) == (workdays_between(today, due, cal) < 0)
+            assert audit_selectors._overdue(due, today, cal) == (
+                workdays_between(today, due, cal) < 0
+            )
 
 
 def test_a_remembered_deadline_is_the_rules_deadline() -> None:

@@ -11,7 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from cosodang.admissions import selectors, services
+from cosodang.admissions import services
+from cosodang.admissions.selectors import stats as stats_selectors
 from cosodang.admissions.tests.builders import decided_case, submitted_case
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,7 @@ def test_time_in_a_stage_is_the_median_of_working_days() -> None:
         (3, "", date(2024, 6, 3), at(date(2024, 6, 3))),
         (3, "dossier", date(2024, 6, 10), at(date(2024, 6, 10))),  # 5 wd
     ]
-    assert selectors._stage_durations(rows) == [("Lập hồ sơ", 5.0, 3)]
+    assert stats_selectors._stage_durations(rows) == [("Lập hồ sơ", 5.0, 3)]
 
 
 def test_an_undated_extension_does_not_end_a_stage() -> None:
@@ -57,7 +58,7 @@ def test_an_undated_extension_does_not_end_a_stage() -> None:
         (1, "committee_review", None, at(date(2024, 6, 4))),  # extension, no date
         (1, "committee_review", date(2024, 6, 10), at(date(2024, 6, 10))),
     ]
-    assert selectors._stage_durations(rows) == [("Chờ đảng ủy cơ sở xét", 5.0, 1)]
+    assert stats_selectors._stage_durations(rows) == [("Chờ đảng ủy cơ sở xét", 5.0, 1)]
 
 
 def test_the_statistics_page_shows_the_median_working_days_per_stage(world) -> None:

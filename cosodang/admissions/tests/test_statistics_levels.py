@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from cosodang.accounts.models import Role, RoleGrant
 from cosodang.admissions import selectors
+from cosodang.admissions.selectors import stats as stats_selectors
 from cosodang.admissions.tests.test_audit_paging import bulk_cases
 from cosodang.core.testing import make_org, make_user
 from cosodang.core.workdays import workdays_between
@@ -165,7 +166,7 @@ def test_the_export_lists_every_cell_with_admissions(world, tree) -> None:
 
 def test_two_cells_of_the_same_name_are_not_merged(world, tree) -> None:
     admitted(tree[2], 1, 2024, prefix="Trần Thị")  # "Chi bộ Đội 1" of the other branch
-    stats = selectors.statistics(world.staff_a)
+    stats = stats_selectors.statistics(world.staff_a)
     assert [r for r in stats.per_year_org if r[0] == 2024] == [
         (2024, "Chi bộ Đội 1", 2),
         (2024, "Chi bộ Đội 1", 1),
@@ -176,28 +177,28 @@ def test_two_cells_of_the_same_name_are_not_merged(world, tree) -> None:
 
 
 def test_the_page_shows_the_most_frequent_stop_reasons_and_sums_the_rest(world) -> None:
-    reasons = [f"Lý do số {i:02d}" for i in range(selectors.STOP_REASONS_SHOWN + 3)]
+    reasons = [f"Lý do số {i:02d}" for i in range(stats_selectors.STOP_REASONS_SHOWN + 3)]
     for i, reason in enumerate(reasons):
         stopped(world.cell_a, reason, n=20 - i)
     stats = stats_page(world.staff_a).context["stats"]
     shown = stats.shown_stop_reasons
-    assert len(shown) == selectors.STOP_REASONS_SHOWN + 1
+    assert len(shown) == stats_selectors.STOP_REASONS_SHOWN + 1
     assert shown[0] == ("Lý do số 00", 20)
-    assert shown[-1] == (selectors.OTHER_REASONS, 10 + 9 + 8)
-    assert stats.chart()["stops"]["labels"][-1] == selectors.OTHER_REASONS
+    assert shown[-1] == (stats_selectors.OTHER_REASONS, 10 + 9 + 8)
+    assert stats.chart()["stops"]["labels"][-1] == stats_selectors.OTHER_REASONS
 
 
 def test_the_export_lists_every_stop_reason(world) -> None:
-    for i in range(selectors.STOP_REASONS_SHOWN + 3):
+    for i in range(stats_selectors.STOP_REASONS_SHOWN + 3):
         stopped(world.cell_a, f"Lý do số {i:02d}")
     response = client_for(world.staff_a).get(reverse("admissions:statistics_export"))
-    assert len(export_rows(response, "Lý do dừng")) == 1 + selectors.STOP_REASONS_SHOWN + 3
+    assert len(export_rows(response, "Lý do dừng")) == 1 + stats_selectors.STOP_REASONS_SHOWN + 3
 
 
 def test_the_counts_are_those_of_the_cases(world, tree) -> None:
     stopped(world.cell_a, "Rút đơn", n=2)
     bulk_cases(world.cell_a, 1, prefix="Xóa", state="removed", stop_reason="Vi phạm")
-    stats = selectors.statistics(world.staff_a)
+    stats = stats_selectors.statistics(world.staff_a)
     assert (stats.total, stats.official, stats.stopped, stats.removed) == (13, 10, 3, 1)
     assert stats.stop_reasons == [("Rút đơn", 2), ("Vi phạm", 1)]
 
@@ -242,7 +243,7 @@ def test_a_drilled_down_page_runs_a_fixed_number_of_queries(
 def test_the_running_count_of_working_days_is_workdays_between() -> None:
     cal = selectors.work_calendar()
     days = [date(2025, 12, 20) + timedelta(days=i) for i in range(0, 75, 3)]  # over Tết 2026
-    count = selectors.WorkdayCount(days, cal)
+    count = stats_selectors.WorkdayCount(days, cal)
     for a in days:
         for b in days:
             assert count.between(a, b) == workdays_between(a, b, cal)
