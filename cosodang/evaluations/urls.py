@@ -1,7 +1,13 @@
 """Pages of the evaluations app at /danh-gia/; each area's view module lists its patterns."""
 
-from cosodang.evaluations.views import cycle, packs, plan, ratings
+from cosodang.evaluations.views import cycle, packs, plan, ratings, reviews
 
 app_name = "evaluations"
 
-urlpatterns = [*packs.urlpatterns, *cycle.urlpatterns, *plan.urlpatterns, *ratings.urlpatterns]
+urlpatterns = [
+    *packs.urlpatterns,
+    *cycle.urlpatterns,
+    *reviews.urlpatterns,
+    *plan.urlpatterns,
+    *ratings.urlpatterns,
+]
