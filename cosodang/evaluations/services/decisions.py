@@ -138,17 +138,6 @@ class _Proposer:
         bulk_write(Rating, ("extra",), rows)
 
 
-_INPUT_ROW = (
-    "score",
-    "tasks_total",
-    "tasks_on_time",
-    "tasks_above_requirement",
-    "tasks_late",
-    "degradation_concluded",
-    "professional_level",
-)
-
-
 @transaction.atomic
 def recompute_proposals(*, actor: Any, period: Period, org: PartyOrg) -> ProposalReport:
     """Re-run the engine on the stored inputs of every proposed rating in a subtree.
@@ -182,7 +171,7 @@ def recompute_proposals(*, actor: Any, period: Period, org: PartyOrg) -> Proposa
             "member_id",
             "subject_kind",
             "extra",
-            *_INPUT_ROW,
+            *INPUT_FIELDS,  # zipped with INPUT_FIELDS by _Proposer; values[0] is the score
         )
     )
     for path, group, state, proposed, old_level, pk, member_id, kind, extra, *values in qs.iterator(
