@@ -242,6 +242,7 @@ class StepIn(Schema):
         "submit_dossier",
         "branch_appraisal",
         "extend_decision",
+        "extend_recognition",
         "decide_admission",
         "hold_ceremony",
         "recognise",
@@ -262,6 +263,7 @@ def take_step(request: HttpRequest, case_id: int, body: StepIn) -> dict[str, Any
     committee = body.step in (
         "branch_appraisal",
         "extend_decision",
+        "extend_recognition",
         "decide_admission",
         "recognise",
         "remove",
@@ -276,6 +278,8 @@ def take_step(request: HttpRequest, case_id: int, body: StepIn) -> dict[str, Any
         services.record_branch_appraisal(actor=actor, case=case, on=day)
     elif body.step == "extend_decision":
         services.extend_decision(actor=actor, case=case, days=body.days, reason=body.reason)
+    elif body.step == "extend_recognition":
+        services.extend_recognition(actor=actor, case=case, reason=body.reason)
     elif body.step == "decide_admission":
         services.decide_admission(
             actor=actor,

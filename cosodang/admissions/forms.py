@@ -154,6 +154,14 @@ class ExtendForm(forms.Form):
     reason = forms.CharField(label="Lý do", max_length=500)
 
 
+class ExtendRecognitionForm(forms.Form):
+    reason = forms.CharField(
+        label="Lý do gia hạn",
+        max_length=500,
+        help_text="Gia hạn một lần, thêm số ngày làm việc tối đa theo quy định.",
+    )
+
+
 class DecisionForm(forms.Form):
     decision_date = date_field("Ngày ký quyết định kết nạp")
     decision_number = forms.CharField(label="Số quyết định", max_length=60)

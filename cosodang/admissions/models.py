@@ -135,6 +135,12 @@ class AdmissionCase(models.Model):
     recognition_committee_date = models.DateField(
         "ngày nghị quyết đảng ủy đề nghị công nhận", null=True, blank=True
     )
+    recognition_extension_wd = models.PositiveSmallIntegerField(
+        "gia hạn quyết định công nhận (ngày làm việc)", default=0
+    )
+    recognition_extension_reason = models.CharField(
+        "lý do gia hạn quyết định công nhận", max_length=500, blank=True
+    )
     failed_probation_votes = models.PositiveSmallIntegerField(
         "số lần biểu quyết không đủ 2/3 (xét công nhận)", default=0
     )
@@ -168,6 +174,10 @@ class AdmissionCase(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(decision_extension_wd__lte=90), name="adm_extension_bounded"
+            ),
+            models.CheckConstraint(
+                condition=Q(recognition_extension_wd__lte=90),
+                name="adm_recognition_extension_bounded",
             ),
         ]
 

@@ -115,6 +115,7 @@ class Step(StrEnum):
     PROBATION_VOTE_FAILED = "probation_vote_failed"
     RECOGNITION_COMMITTEE_PASSED = "recognition_committee_passed"
     RECOGNITION_COMMITTEE_FAILED = "recognition_committee_failed"
+    EXTEND_RECOGNITION = "extend_recognition"
     ESCALATE = "escalate"
     RECOGNISE = "recognise"
     REMOVE = "remove"
@@ -137,6 +138,7 @@ STEP_LABELS: dict[Step, str] = {
     Step.PROBATION_VOTE_FAILED: "Chi bộ biểu quyết không đủ 2/3 (công nhận hay xóa tên)",
     Step.RECOGNITION_COMMITTEE_PASSED: "Đảng ủy biểu quyết đề nghị công nhận chính thức (đạt)",
     Step.RECOGNITION_COMMITTEE_FAILED: "Đảng ủy biểu quyết công nhận không đủ 2/3",
+    Step.EXTEND_RECOGNITION: "Gia hạn thời hạn quyết định công nhận chính thức",
     Step.ESCALATE: "Biểu quyết lần thứ ba không đủ 2/3: báo cáo cấp trên",
     Step.RECOGNISE: "Quyết định công nhận đảng viên chính thức",
     Step.REMOVE: "Quyết định xóa tên khỏi danh sách đảng viên",
@@ -171,6 +173,8 @@ TRANSITIONS: dict[tuple[State, Step], State] = {
     (State.RECOGNITION_COMMITTEE, Step.RECOGNITION_COMMITTEE_PASSED): State.AWAITING_RECOGNITION,
     (State.RECOGNITION_COMMITTEE, Step.RECOGNITION_COMMITTEE_FAILED): State.PROBATION,
     (State.RECOGNITION_COMMITTEE, Step.ESCALATE): State.ESCALATED,
+    (State.RECOGNITION_COMMITTEE, Step.EXTEND_RECOGNITION): State.RECOGNITION_COMMITTEE,
+    (State.AWAITING_RECOGNITION, Step.EXTEND_RECOGNITION): State.AWAITING_RECOGNITION,
     (State.AWAITING_RECOGNITION, Step.RECOGNISE): State.OFFICIAL,
     (State.ESCALATED, Step.RECOGNISE): State.OFFICIAL,
     (State.REMOVAL_PROPOSED, Step.REMOVE): State.REMOVED,
@@ -188,6 +192,7 @@ COMMITTEE_STEPS = frozenset(
         Step.DECIDE_ADMISSION,
         Step.RECOGNITION_COMMITTEE_PASSED,
         Step.RECOGNITION_COMMITTEE_FAILED,
+        Step.EXTEND_RECOGNITION,
         Step.RECOGNISE,
         Step.REMOVE,
     }
@@ -656,7 +661,7 @@ def recognition_consider_deadline(ceremony: date, pack: RulePack, cal: Calendar 
 def recognition_decide_deadline(
     cell_resolution: date, pack: RulePack, extension_wd: int = 0, cal: Calendar = DEFAULT
 ) -> date:
-    """Return the last day to decide recognition (30 wd after the cell's resolution)."""
+    """Return the last day to decide recognition (30 wd after the cell's resolution + extension)."""
     return add_workdays(cell_resolution, pack.recognition_decide_wd + extension_wd, cal)[0]
 
 
@@ -727,6 +732,7 @@ class CaseDates:
     decision_received: date | None = None
     ceremony: date | None = None
     recognition_resolution: date | None = None
+    recognition_extension_wd: int = 0
     stale_documents: tuple[tuple[str, date], ...] = ()
     cert_date: date | None = None
 
@@ -777,7 +783,9 @@ def next_deadline(c: CaseDates, pack: RulePack, cal: Calendar = DEFAULT) -> Dead
     ):
         return Deadline(
             "Quyết định công nhận chính thức (hoặc xóa tên)",
-            recognition_decide_deadline(c.recognition_resolution, pack, 0, cal),
+            recognition_decide_deadline(
+                c.recognition_resolution, pack, c.recognition_extension_wd, cal
+            ),
             SRC_RECOGNITION,
         )
     return None

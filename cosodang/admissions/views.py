@@ -303,6 +303,13 @@ STEPS: dict[str, StepForm] = {
         (State.PROBATION, State.RECOGNITION_COMMITTEE, State.ESCALATED),
         lambda a, c, d, r: services.add_probation_note(actor=a, case=c, **d),
     ),
+    "extend-recognition": StepForm(
+        "Gia hạn thời hạn quyết định công nhận chính thức",
+        f.ExtendRecognitionForm,
+        Action.DECIDE_ADMISSION,
+        (State.RECOGNITION_COMMITTEE, State.AWAITING_RECOGNITION),
+        lambda a, c, d, r: services.extend_recognition(actor=a, case=c, **d),
+    ),
     "recognise": StepForm(
         "Quyết định công nhận đảng viên chính thức",
         f.DecisionDateForm,

@@ -172,6 +172,7 @@ def case_dates(
         decision_received=case.decision_received_date,
         ceremony=case.ceremony_date,
         recognition_resolution=case.recognition_resolution_date,
+        recognition_extension_wd=case.recognition_extension_wd,
         stale_documents=_stale_docs(case) if stale is None else stale,
         cert_date=case.cert_date,
     )
@@ -261,10 +262,14 @@ def case_violations(case: AdmissionCase, today: date, due: DueRule = _due) -> li
         and case.state == State.OFFICIAL
     ):
         pack = pack_for(case.recognition_resolution_date)
-        limit = due(rules.recognition_decide_deadline, case.recognition_resolution_date, pack, 0)
+        extension = case.recognition_extension_wd
+        limit = due(
+            rules.recognition_decide_deadline, case.recognition_resolution_date, pack, extension
+        )
         if case.final_decision_date > limit:
+            extended = f" và {extension} ngày gia hạn" if extension else ""
             out.append(
-                f"Quyết định công nhận quá {pack.recognition_decide_wd} ngày làm việc "
+                f"Quyết định công nhận quá {pack.recognition_decide_wd} ngày làm việc{extended} "
                 f"({rules.SRC_RECOGNITION})"
             )
     if case.failed_probation_votes >= 1 and case.state == State.ESCALATED:

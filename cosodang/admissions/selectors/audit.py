@@ -101,6 +101,7 @@ FLAG_FIELDS = (
     "ceremony_date",
     "late_ceremony_approval",
     "recognition_resolution_date",
+    "recognition_extension_wd",
     "final_decision_date",
     "failed_probation_votes",
 )

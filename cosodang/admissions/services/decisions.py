@@ -71,6 +71,44 @@ def extend_decision(*, actor: Any, case: AdmissionCase, days: int, reason: str) 
 
 
 @transaction.atomic
+def extend_recognition(*, actor: Any, case: AdmissionCase, reason: str) -> AdmissionCase:
+    """Extend the recognition-decision deadline once, by the pack's days, with a reason."""
+    case = _lock(case)
+    _require_step(actor, case, Step.EXTEND_RECOGNITION)
+    _check_state(case, Step.EXTEND_RECOGNITION)
+    assert case.recognition_resolution_date is not None
+    pack = pack_for(case.recognition_resolution_date)
+    if not reason.strip():
+        raise ValidationError({"reason": ["Ghi lý do gia hạn."]})
+    if case.recognition_extension_wd:
+        refuse(
+            [
+                Refusal(
+                    "Thời hạn quyết định công nhận chính thức đã được gia hạn "
+                    f"{case.recognition_extension_wd} ngày làm việc; chỉ được gia hạn một lần.",
+                    rules.SRC_DECISION,
+                    "reason",
+                )
+            ]
+        )
+    days = pack.recognition_extension_wd
+    case.recognition_extension_wd = days
+    case.recognition_extension_reason = reason.strip()
+    due = rules.recognition_decide_deadline(
+        case.recognition_resolution_date, pack, days, work_calendar()
+    )
+    return _move(
+        actor,
+        case,
+        Step.EXTEND_RECOGNITION,
+        on=None,
+        summary=f"Gia hạn quyết định công nhận chính thức {days} ngày làm việc "
+        f"(hạn mới {format_date(due)}): {reason.strip()}",
+        fields=["recognition_extension_wd", "recognition_extension_reason"],
+    )
+
+
+@transaction.atomic
 def decide_admission(
     *,
     actor: Any,

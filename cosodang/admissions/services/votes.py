@@ -389,6 +389,10 @@ def _cell_probation_vote(
     if vote.passed:
         case.recognition_resolution_date = meeting_date
         fields.append("recognition_resolution_date")
+        if case.recognition_extension_wd:  # an extension counted from an earlier resolution
+            case.recognition_extension_wd = 0
+            case.recognition_extension_reason = ""
+            fields += ["recognition_extension_wd", "recognition_extension_reason"]
     else:
         case.failed_probation_votes += 1
     summary = _vote_summary(vote)

@@ -117,6 +117,7 @@ STEP_POSTS: dict[str, dict[str, Any]] = {
         "abstain": 0,
     },
     "extend": {"days": 5, "reason": "Lý do"},
+    "extend-recognition": {"reason": "Lý do"},
     "decision": {"decision_date": DAY, "decision_number": "1", "received_date": DAY},
     "ceremony": {"ceremony_date": DAY},
     "helper": {"helper": ""},
