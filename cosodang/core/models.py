@@ -8,6 +8,9 @@ class AuditEvent(models.Model):
     """Record one write made through a service, chained to the previous event by hash."""
 
     scope_path = "org_path"
+    # The path the event was written with, covered by its hash: it does not follow the
+    # organisation when it moves (orgs.services.path_copies).
+    scope_path_fixed = True
 
     at = models.DateTimeField("thời điểm", db_index=True)
     actor = models.ForeignKey(

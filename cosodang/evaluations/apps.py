@@ -24,4 +24,8 @@ class EvaluationsConfig(AppConfig):
     verbose_name = "Đánh giá, xếp loại chất lượng"
 
     def ready(self) -> None:
+        from cosodang.evaluations.services.calibration import mark_moved_stale
+        from cosodang.orgs.signals import subtree_moved
+
         post_migrate.connect(load_builtin_packs, sender=self, dispatch_uid="evaluations-packs")
+        subtree_moved.connect(mark_moved_stale, dispatch_uid="evaluations-calibration-moved")

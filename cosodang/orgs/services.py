@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Model, Value
 from django.db.models.functions import Concat, Substr
 
 from cosodang.core import audit
@@ -15,6 +16,7 @@ from cosodang.core.vn import fold
 
 from . import rules
 from .models import OrgEvent, OrgEventKind, PartyOrg
+from .signals import subtree_moved
 
 SEGMENT_WIDTH = 6
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -136,19 +138,43 @@ def rename_org(
     return org
 
 
-def _repath_subtree(old_prefix: str, new_prefix: str, depth_delta: int) -> None:
-    """Rewrite the path of every organisation, member and member counter under `old_prefix`."""
-    from cosodang.members.models import Member, OrgMemberCount
+def path_copies() -> list[tuple[type[Model], str]]:
+    """Return every column that copies an organisation's path, as (model, field name).
 
+    A model whose access scope (`scope_path`) is a column of its own keeps its organisation's
+    path in it, and that copy follows the organisation when it moves — otherwise the old
+    superior's staff would go on seeing the rows and the new one's would not. The member
+    counters too. Not the organisations themselves (`path`, rewritten with their depth), and
+    not a model that marks its path as history (`scope_path_fixed`): the audit trail keeps the
+    path an event was written with, which its hash chain covers.
+    """
+    from cosodang.members.models import OrgMemberCount
+
+    copies: list[tuple[type[Model], str]] = [(OrgMemberCount, "org_path")]
+    for model in apps.get_models():
+        name = getattr(model, "scope_path", None)
+        if (
+            isinstance(name, str)
+            and "__" not in name
+            and model is not PartyOrg
+            and not getattr(model, "scope_path_fixed", False)
+        ):
+            copies.append((model, name))
+    return copies
+
+
+def _repath_subtree(old_prefix: str, new_prefix: str, depth_delta: int) -> None:
+    """Rewrite the path of every organisation under `old_prefix`, and every copy of it."""
     cut = len(old_prefix) + 1  # Substr is 1-based
     PartyOrg.objects.filter(path__startswith=old_prefix).update(
         path=Concat(Value(new_prefix), Substr("path", cut)),
         depth=F("depth") + depth_delta,
     )
-    for model in (Member, OrgMemberCount):
-        model.objects.filter(org_path__startswith=old_prefix).update(
-            org_path=Concat(Value(new_prefix), Substr("org_path", cut))
+    for model, field in path_copies():
+        model._default_manager.filter(**{f"{field}__startswith": old_prefix}).update(
+            **{field: Concat(Value(new_prefix), Substr(field, cut))}
         )
+    subtree_moved.send(sender=PartyOrg, old_prefix=old_prefix, new_prefix=new_prefix)
 
 
 @transaction.atomic

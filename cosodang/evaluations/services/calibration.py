@@ -230,3 +230,19 @@ def _move_current_level(rating: Rating, before: str, after: str) -> None:
         name = f"level_{after.lower()}"
         changes[name] = models.F(name) + 1
     CalibrationGroup.objects.filter(pk__in=ids).update(**changes)
+
+
+def mark_moved_stale(*, old_prefix: str, new_prefix: str, **kwargs: Any) -> None:
+    """A subtree moved (orgs.signals.subtree_moved): its ratings left the summaries of the old
+    superiors and joined the new ones'; mark those rows stale in every period concerned.
+
+    The subtree's own rows were rewritten with its path and still hold; the page recounts a
+    stale row from the ratings when it reads it.
+    """
+    groups: dict[int, set[str]] = defaultdict(set)
+    ratings = Rating.objects.filter(org_path__startswith=new_prefix).order_by()
+    for period_id, group in ratings.values_list("period_id", "position_group").distinct():
+        groups[period_id].add(group)
+    for period in Period.objects.filter(pk__in=groups):
+        for path in (old_prefix, new_prefix):
+            mark_calibration_stale(period, path, groups[period.pk])
