@@ -66,11 +66,16 @@ def _base() -> QuerySet[StoredPack]:
 
 
 def list_packs(actor: Any) -> QuerySet[StoredPack]:
-    """List the packs the actor may read: built-in ones and clones within their scope."""
+    """List the packs the actor may read: built-in ones, clones within their scope, and the
+    pack of every period they take part in (a cell's secretary and members read the rules a
+    province's clone applies to them)."""
+    from cosodang.evaluations.selectors.cycle import list_periods  # cycle imports this module
+
     if not is_authenticated(actor):
         return StoredPack.objects.none()
     clones = visible_to(actor, StoredPack.objects.filter(builtin=False), Action.VIEW_EVALUATION)
-    return _base().filter(Q(builtin=True) | Q(pk__in=clones.values("pk")))
+    in_use = list_periods(actor).order_by().values("pack")
+    return _base().filter(Q(builtin=True) | Q(pk__in=clones.values("pk")) | Q(pk__in=in_use))
 
 
 def get_stored_pack(actor: Any, pk: int) -> StoredPack:
