@@ -279,7 +279,7 @@ def take_step(request: HttpRequest, case_id: int, body: StepIn) -> dict[str, Any
     elif body.step == "extend_decision":
         services.extend_decision(actor=actor, case=case, days=body.days, reason=body.reason)
     elif body.step == "extend_recognition":
-        services.extend_recognition(actor=actor, case=case, reason=body.reason)
+        services.extend_recognition(actor=actor, case=case, days=body.days, reason=body.reason)
     elif body.step == "decide_admission":
         services.decide_admission(
             actor=actor,

@@ -150,16 +150,10 @@ class CommitteeVoteForm(forms.Form):
 
 
 class ExtendForm(forms.Form):
+    """A deadline extension (admission or recognition decision): days within the pack's cap."""
+
     days = forms.IntegerField(label="Gia hạn (ngày làm việc)", min_value=1, max_value=90)
     reason = forms.CharField(label="Lý do", max_length=500)
-
-
-class ExtendRecognitionForm(forms.Form):
-    reason = forms.CharField(
-        label="Lý do gia hạn",
-        max_length=500,
-        help_text="Gia hạn một lần, thêm số ngày làm việc tối đa theo quy định.",
-    )
 
 
 class DecisionForm(forms.Form):

@@ -305,7 +305,7 @@ STEPS: dict[str, StepForm] = {
     ),
     "extend-recognition": StepForm(
         "Gia hạn thời hạn quyết định công nhận chính thức",
-        f.ExtendRecognitionForm,
+        f.ExtendForm,
         Action.DECIDE_ADMISSION,
         (State.RECOGNITION_COMMITTEE, State.AWAITING_RECOGNITION),
         lambda a, c, d, r: services.extend_recognition(actor=a, case=c, **d),

@@ -71,8 +71,8 @@ def extend_decision(*, actor: Any, case: AdmissionCase, days: int, reason: str) 
 
 
 @transaction.atomic
-def extend_recognition(*, actor: Any, case: AdmissionCase, reason: str) -> AdmissionCase:
-    """Extend the recognition-decision deadline once, by the pack's days, with a reason."""
+def extend_recognition(*, actor: Any, case: AdmissionCase, days: int, reason: str) -> AdmissionCase:
+    """Extend the recognition-decision deadline (with a reason, in all within the pack's cap)."""
     case = _lock(case)
     _require_step(actor, case, Step.EXTEND_RECOGNITION)
     _check_state(case, Step.EXTEND_RECOGNITION)
@@ -80,22 +80,22 @@ def extend_recognition(*, actor: Any, case: AdmissionCase, reason: str) -> Admis
     pack = pack_for(case.recognition_resolution_date)
     if not reason.strip():
         raise ValidationError({"reason": ["Ghi lý do gia hạn."]})
-    if case.recognition_extension_wd:
+    cap = pack.recognition_extension_wd
+    if days <= 0 or case.recognition_extension_wd + days > cap:
         refuse(
             [
                 Refusal(
-                    "Thời hạn quyết định công nhận chính thức đã được gia hạn "
-                    f"{case.recognition_extension_wd} ngày làm việc; chỉ được gia hạn một lần.",
+                    f"Chỉ được gia hạn quyết định công nhận chính thức tổng cộng tối đa {cap} "
+                    f"ngày làm việc (đã gia hạn {case.recognition_extension_wd}).",
                     rules.SRC_DECISION,
-                    "reason",
+                    "days",
                 )
             ]
         )
-    days = pack.recognition_extension_wd
-    case.recognition_extension_wd = days
+    case.recognition_extension_wd += days
     case.recognition_extension_reason = reason.strip()
     due = rules.recognition_decide_deadline(
-        case.recognition_resolution_date, pack, days, work_calendar()
+        case.recognition_resolution_date, pack, case.recognition_extension_wd, work_calendar()
     )
     return _move(
         actor,

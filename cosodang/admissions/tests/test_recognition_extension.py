@@ -86,8 +86,8 @@ def awaiting_recognition(world) -> AdmissionCase:
     return refresh(case)
 
 
-def extend(world, case: AdmissionCase, reason: str = REASON) -> AdmissionCase:
-    return services.extend_recognition(actor=world.staff_a, case=case, reason=reason)
+def extend(world, case: AdmissionCase, reason: str = REASON, days: int = 30) -> AdmissionCase:
+    return services.extend_recognition(actor=world.staff_a, case=case, days=days, reason=reason)
 
 
 def client_for(user) -> Client:
@@ -176,20 +176,36 @@ def test_the_extension_needs_a_reason(world) -> None:
     assert AuditEvent.objects.count() == audits
 
 
-def test_a_second_extension_is_refused(world) -> None:
+def test_extensions_beyond_the_packs_cap_are_refused(world) -> None:
     case = extend(world, at_committee(world))
     audits = AuditEvent.objects.count()
-    with pytest.raises(ValidationError, match="chỉ được gia hạn một lần"):
-        extend(world, refresh(case), reason="Lần nữa")
+    with pytest.raises(ValidationError, match="tối đa 30 ngày làm việc"):
+        extend(world, refresh(case), reason="Lần nữa", days=1)
     assert refresh(case).recognition_extension_wd == 30
     assert AuditEvent.objects.count() == audits
 
 
-def test_a_second_extension_is_refused_after_the_committees_resolution(world) -> None:
+def test_extensions_add_up_to_the_cap(world) -> None:
+    case = extend(world, at_committee(world), days=10)
+    case = extend(world, refresh(case), reason="Chờ xác minh thêm", days=20)
+    assert case.recognition_extension_wd == 30
+    with pytest.raises(ValidationError, match="đã gia hạn 30"):
+        extend(world, refresh(case), days=1)
+
+
+@pytest.mark.parametrize("days", [0, -5, 31])
+def test_an_extension_outside_one_to_the_cap_is_refused(world, days: int) -> None:
+    case = at_committee(world)
+    with pytest.raises(ValidationError, match="tối đa 30"):
+        extend(world, case, days=days)
+    assert refresh(case).recognition_extension_wd == 0
+
+
+def test_a_further_extension_is_refused_after_the_committees_resolution(world) -> None:
     case = extend(world, at_committee(world))
     committee_vote(world, refresh(case), 9)
-    with pytest.raises(ValidationError, match="chỉ được gia hạn một lần"):
-        extend(world, refresh(case))
+    with pytest.raises(ValidationError, match="tối đa 30"):
+        extend(world, refresh(case), days=5)
 
 
 def test_the_extension_is_refused_in_probation(world) -> None:
@@ -201,7 +217,7 @@ def test_the_extension_is_refused_in_probation(world) -> None:
 def test_a_secretary_cannot_extend(world) -> None:
     case = at_committee(world)
     with pytest.raises(Http404):
-        services.extend_recognition(actor=world.secretary_a, case=case, reason=REASON)
+        services.extend_recognition(actor=world.secretary_a, case=case, days=30, reason=REASON)
 
 
 def test_a_new_cell_resolution_starts_a_new_deadline_without_the_old_extension(world) -> None:
@@ -280,7 +296,8 @@ def test_the_extension_through_the_page_shows_the_extended_deadline(world) -> No
     case = at_committee(world)
     client = client_for(world.staff_a)
     response = client.post(
-        reverse("admissions:step", args=[case.pk, "extend-recognition"]), {"reason": REASON}
+        reverse("admissions:step", args=[case.pk, "extend-recognition"]),
+        {"days": 30, "reason": REASON},
     )
     assert response.status_code == 302
     page = client.get(reverse("admissions:case", args=[case.pk]))
@@ -295,7 +312,8 @@ def test_the_extension_through_the_page_shows_the_extended_deadline(world) -> No
 def test_the_page_without_a_reason_shows_the_error(world) -> None:
     case = at_committee(world)
     response = client_for(world.staff_a).post(
-        reverse("admissions:step", args=[case.pk, "extend-recognition"]), {"reason": ""}
+        reverse("admissions:step", args=[case.pk, "extend-recognition"]),
+        {"days": 30, "reason": ""},
     )
     assert response.status_code == 200
     assert refresh(case).recognition_extension_wd == 0
@@ -308,8 +326,10 @@ def test_the_board_shows_the_extended_deadline(world) -> None:
     assert column.rows[0].deadline.due == extended_due()
 
 
-def step_body(reason: str = REASON) -> str:
-    return json.dumps({"step": "extend_recognition", "on": "2025-09-15", "reason": reason})
+def step_body(reason: str = REASON, days: int = 30) -> str:
+    return json.dumps(
+        {"step": "extend_recognition", "on": "2025-09-15", "days": days, "reason": reason}
+    )
 
 
 def test_the_api_extends_the_recognition_deadline(world) -> None:
@@ -334,7 +354,7 @@ def test_the_api_refuses_a_second_extension(world) -> None:
         content_type="application/json",
     )
     assert response.status_code == 422
-    assert "một lần" in json.dumps(response.json(), ensure_ascii=False)
+    assert "tối đa 30" in json.dumps(response.json(), ensure_ascii=False)
 
 
 def test_the_api_extension_out_of_scope_answers_404(world) -> None:
