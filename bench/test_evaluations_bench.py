@@ -57,8 +57,10 @@ def test_reset_puts_every_rating_back_to_proposed(world: World, seeded) -> None:
 
 def test_the_calibration_row_times_the_page_and_its_sql_floor(world: World, seeded) -> None:  # type: ignore[no-untyped-def]
     bench.compute()
-    (row,) = bench.calibration_rows(seeded, 2, staff=world.staff_a, province=world.province_a)
+    row, after = bench.calibration_rows(seeded, 2, staff=world.staff_a, province=world.province_a)
     assert row.status in (bench.PASS, bench.FAIL)
+    assert after.key == "calibration_after_proposal" and after.values["runs"] >= 1
+    assert after.values["p95_ms"] > 0
     assert (
         row.values["people"]
         == Rating.objects.filter(period=seeded, org_path__startswith=world.province_a.path).count()

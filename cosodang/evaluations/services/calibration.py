@@ -124,6 +124,8 @@ def _scope_tallies(
     period: Period, path: str, groups: Iterable[str] | None = None
 ) -> dict[str, rules_ratings.GroupTally]:
     """Tally the ratings of a subtree by position group from the rating rows (one query)."""
+    if connection.vendor == "postgresql":
+        return _scope_tallies_pg(period, path, groups)
     qs = Rating.objects.filter(period=period, org_path__startswith=path)
     if groups is not None:
         qs = qs.filter(position_group__in=list(groups))
@@ -134,6 +136,40 @@ def _scope_tallies(
         .order_by()
     ):
         tallies[group].add(score, proposed, level or proposed, n)
+    return dict(tallies)
+
+
+def _scope_tallies_pg(
+    period: Period, path: str, groups: Iterable[str] | None
+) -> dict[str, rules_ratings.GroupTally]:
+    """The same tallies grouped twice in one scan (PostgreSQL's GROUPING SETS).
+
+    Grouping by (group, score, proposed, level) at once returns a row per combination (15,000
+    for a province's five groups, most of the Python time of a recount); the distinct scores
+    and the level pairs apart are a fraction of that. The subtree is a byte range of the
+    calibration index (period, org_path, position_group).
+    """
+    table = Rating._meta.db_table
+    where = "period_id = %s AND org_path ~>=~ %s AND org_path ~<~ %s"
+    params: list[Any] = [period.pk, path, path[:-1] + chr(ord(path[-1]) + 1)]
+    if groups is not None:
+        where += " AND position_group = ANY(%s)"
+        params.append(list(groups))
+    sql = (
+        f"SELECT position_group, GROUPING(score) = 0, score, proposed_level, level, count(*) "
+        f"FROM {table} WHERE {where} "
+        "GROUP BY GROUPING SETS ((position_group, score), (position_group, proposed_level, level))"
+    )
+    tallies: dict[str, rules_ratings.GroupTally] = defaultdict(rules_ratings.GroupTally)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for group, by_score, score, proposed, level, n in cursor.fetchall():
+            tally = tallies[group]
+            if by_score:
+                if score is not None:
+                    tally.scores[score] = tally.scores.get(score, 0) + n
+            else:
+                tally.add(None, proposed, level or proposed, n)
     return dict(tallies)
 
 
