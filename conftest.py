@@ -49,36 +49,41 @@ def new_page(live_server: Any) -> Iterator[Callable[..., Any]]:
             opened.append(connection)
 
     connection_created.connect(remember, weak=False)
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        failed: list[str] = []
-
-        def make(width: int = 390, height: int = 844) -> Any:
-            context = browser.new_context(
-                viewport={"width": width, "height": height}, locale="vi-VN", accept_downloads=True
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
             )
-            page = context.new_page()
-            page.set_default_timeout(15000)
-            page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
-            return page
+            failed: list[str] = []
 
-        yield make
-        assert failed == []
-        browser.close()
-    for connection in opened:
-        connection.close()
-    connection_created.disconnect(remember)
+            def make(width: int = 390, height: int = 844) -> Any:
+                context = browser.new_context(
+                    viewport={"width": width, "height": height},
+                    locale="vi-VN",
+                    accept_downloads=True,
+                )
+                page = context.new_page()
+                page.set_default_timeout(15000)
+                page.on(
+                    "response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}")
+                )
+                return page
+
+            yield make
+            assert failed == []
+            browser.close()
+    finally:
+        for connection in opened:
+            connection.close()
+        connection_created.disconnect(remember)
 
 
 @pytest.fixture
