@@ -388,6 +388,37 @@ def check_age(
     return []
 
 
+def exceptions_relied_on(
+    birth: date,
+    general_education: str,
+    age_exception: str,
+    education_exception: str,
+    considered_on: date,
+    pack: RulePack,
+) -> list[str]:
+    """Return the exceptions the cell's consideration relied on, for an auditor to check.
+
+    An exception counts once the cell has considered the applicant (`considered_on`, the
+    resolution's date) and only where the rule would otherwise have refused: over the maximum
+    age in full months, or below the minimum education. The text is what was recorded (the
+    decision's number, date and committee); the auditor compares it with the decision itself.
+    """
+    out = []
+    if age_exception.strip() and full_months_between(birth, considered_on) > pack.max_age_months:
+        out.append(
+            f"Xét kết nạp khi đã quá {pack.max_age_months // 12} tuổi theo "
+            f"«{age_exception.strip()}»: đối chiếu quyết định của cấp ủy trực thuộc Trung ương "
+            f"({SRC_AGE})"
+        )
+    grade = education_grade(general_education)
+    if education_exception.strip() and (grade is None or grade < pack.min_general_education):
+        out.append(
+            f"Trình độ «{general_education or 'trống'}» dưới mức tối thiểu, xét theo ngoại lệ "
+            f"«{education_exception.strip()}»: đối chiếu căn cứ ({SRC_EDUCATION})"
+        )
+    return out
+
+
 def education_grade(general_education: str) -> int | None:
     """Return the completed grade of "9/12", "12/12", "10/10" (None when unreadable)."""
     head = general_education.strip().split("/")[0].strip()

@@ -279,15 +279,33 @@ def case_violations(case: AdmissionCase, today: date, due: DueRule = _due) -> li
     return out
 
 
+def exception_warnings(case: AdmissionCase) -> list[str]:
+    """Return the age or education exceptions the cell's resolution relied on (rules)."""
+    on = case.cell_resolution_date
+    if on is None:
+        return []
+    cand = case.candidate
+    return rules.exceptions_relied_on(
+        cand.birth_date,
+        cand.general_education,
+        cand.age_exception,
+        cand.education_exception,
+        on,
+        pack_for(on),
+    )
+
+
 def case_warnings(case: AdmissionCase) -> list[str]:
-    """Return what an auditor should check by hand: committee sizes typed in, not counted."""
-    return [
+    """Return what an auditor should check by hand: committee sizes typed in, not counted,
+    and the exceptions to the age or education conditions the admission relied on."""
+    typed = [
         f"{v.get_kind_display()} ngày {format_date(v.meeting_date)}: số cấp ủy viên "
         f"({v.eligible}) nhập tay vì sổ đảng viên chưa có cấp ủy, chưa đối chiếu được "
         f"({rules.SRC_COMMITTEE_VOTE})"
         for v in case.votes.all()
         if v.eligible_typed
     ]
+    return typed + exception_warnings(case)
 
 
 def case_row(case: AdmissionCase, today: date) -> CaseRow:

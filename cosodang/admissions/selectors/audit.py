@@ -30,6 +30,7 @@ from cosodang.admissions.selectors import (
     case_queryset,
     case_row,
     case_violations,
+    exception_warnings,
     list_cases,
 )
 from cosodang.core.access import Action, get_for, scope_paths, visible_to
@@ -61,7 +62,7 @@ FLAG_LABELS: dict[Flag, str] = {
     Flag.ANY: "Mọi hồ sơ bị đánh dấu",
     Flag.VIOLATION: "Vi phạm thời hạn",
     Flag.OVERDUE: "Đang quá hạn",
-    Flag.TYPED: "Số cấp ủy viên nhập tay",
+    Flag.TYPED: "Cần đối chiếu (số cấp ủy viên nhập tay, ngoại lệ tuổi, học vấn)",
 }
 
 
@@ -105,6 +106,13 @@ FLAG_FIELDS = (
     "final_decision_date",
     "failed_probation_votes",
 )
+# The applicant's columns the exception warnings come from (exception_warnings).
+CANDIDATE_FIELDS = (
+    "candidate__birth_date",
+    "candidate__general_education",
+    "candidate__age_exception",
+    "candidate__education_exception",
+)
 # The states whose deadline is the staleness of a document (rules.next_deadline).
 STALE_STATES = (State.DOSSIER.value, State.CELL_REVIEW.value)
 
@@ -142,7 +150,15 @@ def _audit_cases(actor: Any, filters: AuditFilters) -> QuerySet[AdmissionCase]:
     }
     qs = qs.annotate(typed=Exists(typed), **stale)
     if filters.flag == Flag.TYPED:
-        qs = qs.filter(typed=True)
+        # A typed committee size, or an exception the cell's resolution may have relied on
+        # (whether it did is decided per case by the rules: exception_warnings).
+        qs = qs.filter(
+            Q(typed=True)
+            | (
+                Q(cell_resolution_date__isnull=False)
+                & (~Q(candidate__age_exception="") | ~Q(candidate__education_exception=""))
+            )
+        )
     return qs
 
 
@@ -195,7 +211,7 @@ class FlagPass:
             deadline = self.next_deadline(case_dates(case, stale))
             overdue = deadline is not None and _overdue(deadline.due, self.today, self.cal)
         violation = bool(case_violations(case, self.today, self.due))
-        return CaseFlags(violation, overdue, typed)
+        return CaseFlags(violation, overdue, typed or bool(exception_warnings(case)))
 
 
 def audit_flags(
@@ -210,7 +226,7 @@ def audit_flags(
     cases = _audit_cases(actor, filters).select_related(None).prefetch_related(None)
     run = FlagPass(today)
     out = []
-    for case in cases.only(*FLAG_FIELDS):
+    for case in cases.select_related("candidate").only(*FLAG_FIELDS, *CANDIDATE_FIELDS):
         flags = run.flags(case, _stale_of(case), case.typed)  # type: ignore[attr-defined]
         if filters.keeps(flags):
             out.append((case.pk, flags))
