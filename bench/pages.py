@@ -215,9 +215,9 @@ def list_own_sql(prefix: str) -> list[tuple[str, Sequence[Any]]]:
     Not the floor (the counters are this application's own structure, kept by its writes),
     printed beside it so the reader sees what the page spends outside its SQL.
     """
-    from cosodang.orgs.selectors import _successor
+    from cosodang.orgs.rules import path_successor
 
-    upper = _successor(prefix)
+    upper = path_successor(prefix)
     rows = (
         f"SELECT {LIST_COLUMNS} FROM members_member m "
         "JOIN orgs_partyorg o ON o.id = m.org_id "
@@ -308,7 +308,7 @@ def org_own_sql(org: Any) -> list[tuple[str, Sequence[Any]]]:
     One index-only range of the per-organisation counters (members.OrgMemberCount), summed
     per sub-organisation. Not the floor (the counters are kept by this application's writes).
     """
-    from cosodang.orgs.selectors import _successor
+    from cosodang.orgs.rules import path_successor
 
     return [
         org_floor(org)[0],
@@ -316,7 +316,7 @@ def org_own_sql(org: Any) -> list[tuple[str, Sequence[Any]]]:
             "SELECT substr(org_path, 1, %s) AS head, sum(official), sum(probationary) "
             "FROM members_orgmembercount WHERE org_path ~>=~ %s AND org_path ~<~ %s "
             "GROUP BY head",
-            [len(org.path) + 7, org.path, _successor(org.path)],
+            [len(org.path) + 7, org.path, path_successor(org.path)],
         ),
     ]
 

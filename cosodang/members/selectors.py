@@ -17,6 +17,7 @@ from django.utils import timezone
 from cosodang.core.access import Action, can, get_for, visible_to
 from cosodang.core.vn import fold
 from cosodang.orgs.models import PartyOrg
+from cosodang.orgs.rules import path_successor
 
 from . import rules
 from .models import Member, OrgMemberCount, OrgMembership, PartyAgeGap, Position
@@ -119,8 +120,7 @@ class _PathRange(Lookup):
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         prefix = getattr(self.rhs, "value", self.rhs)
-        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        return f"({lhs} ~>=~ %s AND {lhs} ~<~ %s)", (*lhs_params, prefix, upper)
+        return f"({lhs} ~>=~ %s AND {lhs} ~<~ %s)", (*lhs_params, prefix, path_successor(prefix))
 
 
 def in_subtree(path: str) -> Q:

@@ -179,3 +179,12 @@ def structure_warnings(
                 )
             )
     return warnings
+
+
+def path_successor(path: str) -> str:
+    """Return the first string after every string that starts with `path`.
+
+    `[path, path_successor(path))` is the byte range of a subtree's materialised paths, which
+    PostgreSQL's pattern-ops indexes read with `~>=~` / `~<~` (no LIKE recheck per entry).
+    """
+    return path[:-1] + chr(ord(path[-1]) + 1)

@@ -18,6 +18,7 @@ from cosodang.core.vn import fold
 
 from . import rules
 from .models import PartyOrg
+from .rules import path_successor
 
 SEGMENT_LEN = 7  # six base-36 characters and a dot
 
@@ -190,11 +191,6 @@ def _facts(orgs: list[PartyOrg]) -> dict[int, _Facts]:
     }
 
 
-def _successor(path: str) -> str:
-    """Return the first string after every string that starts with `path`."""
-    return path[:-1] + chr(ord(path[-1]) + 1)
-
-
 @dataclass(frozen=True)
 class _Range:
     """A range of paths [low, successor(low)) whose counter rows are summed per head."""
@@ -294,7 +290,7 @@ def _facts_pg(orgs: list[PartyOrg]) -> dict[int, _Facts]:
             facts,
             [
                 [r.low for r in ranges],
-                [_successor(r.low) for r in ranges],
+                [path_successor(r.low) for r in ranges],
                 [r.head_length for r in ranges],
                 [o.pk for o in orgs],
                 [p.value for p in COMMITTEE_POSTS],
@@ -436,7 +432,7 @@ def _org_node_pg(actor: Any, org: PartyOrg) -> tuple[OrgNode, list[OrgNode]]:
         org.pk,
         len(org.path) + SEGMENT_LEN,
         org.path,
-        _successor(org.path),
+        path_successor(org.path),
         [p.value for p in COMMITTEE_POSTS],
     ]
     with connection.cursor() as cursor:

@@ -20,6 +20,7 @@ from cosodang.evaluations.models import (
     Rating,
 )
 from cosodang.orgs.models import PartyOrg
+from cosodang.orgs.rules import path_successor
 
 # --------------------------------------------------------------------------------------------
 # The calibration summary (CalibrationGroup): written by the bulk passes, kept by the others
@@ -151,7 +152,7 @@ def _scope_tallies_pg(
     """
     table = Rating._meta.db_table
     where = "period_id = %s AND org_path ~>=~ %s AND org_path ~<~ %s"
-    params: list[Any] = [period.pk, path, path[:-1] + chr(ord(path[-1]) + 1)]
+    params: list[Any] = [period.pk, path, path_successor(path)]
     if groups is not None:
         where += " AND position_group = ANY(%s)"
         params.append(list(groups))
